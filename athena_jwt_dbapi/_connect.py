@@ -1,0 +1,288 @@
+"""``connect()``: parameters → provider → credentials → boto3 session → PyAthena connection.
+
+Everything that can be checked locally is checked before the first network call (the provider's
+``load()``), so a typo never costs an STS round trip.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import CredentialProvider, CredentialResolver, Credentials
+
+from . import logfile
+from .catalogue import Parameter
+from .clients import client_config, endpoint_url
+from .connection import Connection
+from .credentials import (
+    CredentialsProvider,
+    ProviderContext,
+    get_credentials_provider,
+    registered_credentials_providers,
+)
+from .dsn import parse_jdbc_url
+from .errors import CredentialsError, Error, OperationalError, ParameterError
+from .parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS
+from .redaction import install_log_filter, redact
+from .settings import ParameterNotAppliedWarning, Settings, find_provider_name, resolve
+
+_PLAIN_CURSOR_MAX_ARRAYSIZE = 1000
+_KMS_OPTIONS = ("SSE_KMS", "CSE_KMS")
+
+
+class _FixedCredentialProvider(CredentialProvider):
+    """Hands botocore the credentials our provider made (the public way to plug credentials in)."""
+
+    METHOD = "athena-jwt-dbapi"
+    CANONICAL_NAME = "athena-jwt-dbapi"
+
+    def __init__(self, credentials: Credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> Credentials:
+        return self._credentials
+
+
+def _provider_class(sources: list[tuple[str, Mapping[str, Any]]]) -> type[CredentialsProvider]:
+    provider_names = next(p for p in COMMON_PARAMETERS if p.name == "CredentialsProvider").names()
+    name = find_provider_name([s for _, s in sources], provider_names)
+    if name is None:
+        user_names = {"user", "accesskeyid", "aws_access_key_id"}
+        has_keys = any(k.lower() in user_names and v not in (None, "") for _, s in sources for k, v in s.items())
+        name = "IAMCredentials" if has_keys else "DefaultChain"
+    return get_credentials_provider(name)
+
+
+def _foreign_parameters(provider: type[CredentialsProvider]) -> dict[str, str]:
+    own = {n.lower() for p in provider.parameters for n in p.names()}
+    foreign: dict[str, str] = {}
+    for other in registered_credentials_providers().values():
+        if other is provider:
+            continue
+        for parameter in other.parameters:
+            for spelled in parameter.names():
+                if spelled.lower() not in own:
+                    foreign.setdefault(spelled.lower(), other.name)
+    return foreign
+
+
+def _check_combinations(settings: Settings, provider: type[CredentialsProvider]) -> None:
+    """Rules that involve more than one parameter."""
+    option, key = settings.get("EncryptionOption"), settings.get("KmsKey")
+    if option in _KMS_OPTIONS and not key:
+        raise ParameterError("KmsKey", f"Missing required connection property: KmsKey (EncryptionOption={option}).")
+    if key and option not in _KMS_OPTIONS:
+        raise ParameterError(
+            "KmsKey",
+            f"Connection property KmsKey is only allowed with EncryptionOption SSE_KMS or CSE_KMS, not {option}.",
+        )
+    if settings.get("ProxyPort") is not None and not settings.get("ProxyHost"):
+        raise ParameterError("ProxyPort", "Connection property ProxyPort needs ProxyHost.")
+    if (settings.get("ProxyUsername") or settings.get("ProxyPassword")) and not settings.get("ProxyHost"):
+        raise ParameterError("ProxyUsername", "Proxy credentials need ProxyHost.")
+    if settings.given("CredentialsProviderArguments") and not provider.accepts_arguments:
+        raise ParameterError(
+            "CredentialsProviderArguments",
+            f"The {provider.name} credentials provider takes no CredentialsProviderArguments.",
+        )
+    if settings.given("ResultFetcher") and settings.get("cursor_class") is not None:
+        raise ParameterError(
+            "ResultFetcher", "Give ResultFetcher or cursor_class, not both: each chooses the default cursor."
+        )
+    low = settings["MinQueryExecutionPollingIntervalMillis"]
+    high = settings["MaxQueryExecutionPollingIntervalMillis"]
+    if low > high:
+        raise ParameterError(
+            "MinQueryExecutionPollingIntervalMillis",
+            f"MinQueryExecutionPollingIntervalMillis ({low}) exceeds MaxQueryExecutionPollingIntervalMillis ({high}).",
+        )
+
+
+def _region(settings: Settings) -> str | None:
+    region: str | None = settings.get("Region")
+    if region:
+        return region
+    configured: str | None = botocore.session.Session().get_config_variable("region")
+    return configured
+
+
+def _cursor_options(settings: Settings) -> dict[str, Any]:
+    """cursor_class / cursor_kwargs from ResultFetcher and FetchSize (user-given objects win)."""
+    options: dict[str, Any] = {}
+    fetcher = settings["ResultFetcher"]
+    if fetcher == "S3":
+        from pyathena.s3fs.cursor import S3FSCursor
+
+        options["cursor_class"] = S3FSCursor
+    elif fetcher == "GetQueryResultsStream":
+        warnings.warn(
+            "ResultFetcher=GetQueryResultsStream has no Python client; results are fetched with GetQueryResults.",
+            ParameterNotAppliedWarning,
+            stacklevel=4,
+        )
+    if settings.get("cursor_class") is not None:
+        options["cursor_class"] = settings["cursor_class"]
+    cursor_kwargs = dict(settings.get("cursor_kwargs") or {})
+    fetch_size = settings["FetchSize"]
+    if fetch_size and "arraysize" not in cursor_kwargs:
+        if fetch_size > _PLAIN_CURSOR_MAX_ARRAYSIZE:
+            warnings.warn(
+                f"FetchSize={fetch_size} exceeds the 1,000 rows of a GetQueryResults page; using 1000.",
+                ParameterNotAppliedWarning,
+                stacklevel=4,
+            )
+            fetch_size = _PLAIN_CURSOR_MAX_ARRAYSIZE
+        cursor_kwargs["arraysize"] = fetch_size
+    if cursor_kwargs:
+        options["cursor_kwargs"] = cursor_kwargs
+    return options
+
+
+def _install_result_configuration(session: boto3.Session, settings: Settings) -> None:
+    """ExpectedBucketOwner and AclOption, which PyAthena does not send, via botocore's public events."""
+    owner = settings.get("ExpectedBucketOwner")
+    acl = settings.get("AclOption")
+    if not owner and not acl:
+        return
+
+    def add_result_configuration(params: dict[str, Any], **_: Any) -> None:
+        result = params.setdefault("ResultConfiguration", {})
+        if owner:
+            result.setdefault("ExpectedBucketOwner", owner)
+        if acl:
+            result.setdefault("AclConfiguration", {"S3AclOption": acl})
+
+    session.events.register("before-parameter-build.athena.StartQueryExecution", add_result_configuration)
+    if owner:
+
+        def add_owner(params: dict[str, Any], **_: Any) -> None:
+            params.setdefault("ExpectedBucketOwner", owner)
+
+        for operation in ("GetObject", "HeadObject", "ListObjectsV2", "ListObjects"):
+            session.events.register(f"before-parameter-build.s3.{operation}", add_owner)
+
+
+def _connection_test(connection: Connection) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+    except Error as error:
+        connection.close()
+        raise OperationalError(f"ConnectionTest (SELECT 1) failed: {redact(str(error))}") from None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything ``connect()`` decided before touching the network."""
+
+    settings: Settings
+    provider: CredentialsProvider
+    region: str | None
+    cursor_options: dict[str, Any]
+    config_for: Callable[[str], Config]
+
+
+def plan(dsn: str | None = None, /, **kwargs: Any) -> Plan:
+    """Resolve and check every parameter and build the provider, without any network call."""
+    sources: list[tuple[str, Mapping[str, Any]]] = []
+    if dsn is not None:
+        sources.append(("JDBC URL", parse_jdbc_url(dsn)))
+    sources.append(("keyword arguments", kwargs))
+
+    provider_class = _provider_class(sources)
+    parameters: tuple[Parameter, ...] = (*COMMON_PARAMETERS, *PYATHENA_OPTIONS, *provider_class.parameters)
+    settings, notices = resolve(sources, parameters, _foreign_parameters(provider_class))
+    for notice in notices:
+        warnings.warn(notice, ParameterNotAppliedWarning, stacklevel=3)
+    _check_combinations(settings, provider_class)
+    cursor_options = _cursor_options(settings)
+
+    region = _region(settings)
+    user_config: Config | None = settings.get("config")
+
+    def config_for(service: str) -> Config:
+        return client_config(settings, service, region, user_config)
+
+    arguments = tuple(a.strip() for a in (settings.get("CredentialsProviderArguments") or "").split(",") if a.strip())
+    context = ProviderContext(
+        region=region,
+        endpoint_url=lambda service: endpoint_url(settings, service),
+        client_config=config_for,
+        arguments=arguments,
+    )
+    provider = provider_class(settings, context)
+    return Plan(settings, provider, region, cursor_options, config_for)
+
+
+def connect(dsn: str | None = None, /, **kwargs: Any) -> Connection:
+    """Open a connection to Athena.
+
+    ``dsn`` is an optional JDBC URL (``jdbc:athena://Name=Value;...``); keyword arguments use the
+    same names (any case, any alias) and override the URL. See the README's parameter table.
+    """
+    decided = plan(dsn, **kwargs)
+    settings, region, config_for = decided.settings, decided.region, decided.config_for
+    logfile.configure(settings.get("LogPath"), settings["LogLevel"])
+
+    # --- from here on, the network ---
+    install_log_filter()
+    credentials = decided.provider.load()
+    if credentials is None:
+        raise CredentialsError(f"The {decided.provider.name} credentials provider found no credentials.")
+    credentials.get_frozen_credentials()  # eager: a refused token fails here, not at the first query
+
+    botocore_session = botocore.session.Session()
+    botocore_session.register_component(
+        "credential_provider", CredentialResolver([_FixedCredentialProvider(credentials)])
+    )
+    session = boto3.Session(botocore_session=botocore_session, region_name=region)
+    _install_result_configuration(session, settings)
+
+    pyathena_options = {
+        name: settings[name]
+        for name in (
+            "converter",
+            "formatter",
+            "retry_config",
+            "kill_on_interrupt",
+            "on_start_query_execution",
+            "on_poll",
+            "glue_metadata_fallback",
+            "s3_config",
+        )
+        if settings.get(name) is not None
+    }
+    connection = Connection(
+        s3_endpoint_url=endpoint_url(settings, "s3"),
+        credentials_provider=decided.provider.name,
+        session=session,
+        region_name=region,
+        s3_staging_dir=settings.get("OutputLocation") or "",
+        schema_name=settings["Database"],
+        catalog_name=settings["Catalog"],
+        work_group=settings["WorkGroup"],
+        poll_interval=settings["MinQueryExecutionPollingIntervalMillis"] / 1000,
+        encryption_option=settings.get("EncryptionOption"),
+        kms_key=settings.get("KmsKey"),
+        result_reuse_enable=settings["EnableResultReuseByAge"],
+        result_reuse_minutes=settings["MaxResultReuseAgeInMinutes"],
+        config=config_for("athena"),
+        endpoint_url=endpoint_url(settings, "athena"),
+        **decided.cursor_options,
+        **pyathena_options,
+    )
+    if "s3_config" not in pyathena_options:
+        connection.s3_config = config_for("s3")
+        Connection._add_user_agent(connection.s3_config)
+    install_log_filter()
+    if settings["ConnectionTest"]:
+        _connection_test(connection)
+    return connection

@@ -1,0 +1,95 @@
+"""What a connection parameter is: its names, type, default, secrecy and check.
+
+Only the vocabulary lives here; the parameters themselves are declared in :mod:`.parameters` (the
+common ones) and by each credentials provider (its own), so a provider never touches the parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: A check returns ``None`` when the value is fine, else a sentence saying what is wrong.
+Validator = Callable[[Any], "str | None"]
+
+
+@dataclass(frozen=True)
+class Alias:
+    """Another accepted name; a deprecated one still works but warns."""
+
+    name: str
+    deprecated: bool = True
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One connection parameter.
+
+    ``applied`` says where the value goes (for the README table); ``not_applied`` is set for a JDBC
+    parameter that has no meaning in Python: giving it warns with that reason instead of being dropped.
+    ``kind`` is ``str``, ``int``, ``float``, ``bool`` or ``object`` (passed through untouched).
+    """
+
+    name: str
+    kind: type
+    description: str
+    default: Any = None
+    required: bool = False
+    secret: bool = False
+    aliases: tuple[Alias, ...] = ()
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    validator: Validator | None = None
+    applied: str = ""
+    not_applied: str | None = None
+    group: str = "common"
+    extension: bool = field(default=False)
+    #: For the README when a provider enforces required-ness itself (e.g. "yes, or AWS_ROLE_ARN").
+    required_note: str = ""
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *(alias.name for alias in self.aliases))
+
+
+# --- reusable checks -----------------------------------------------------------------------------
+
+
+def pattern(regex: str, meaning: str) -> Validator:
+    """A check that the whole string matches ``regex``; ``meaning`` describes the expected shape."""
+    compiled = re.compile(regex)
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, str) and compiled.fullmatch(value):
+            return None
+        return f"It must be {meaning}."
+
+    return check
+
+
+def length(low: int, high: int) -> Validator:
+    def check(value: Any) -> str | None:
+        if isinstance(value, str) and low <= len(value) <= high:
+            return None
+        size = len(value) if isinstance(value, str) else "?"
+        return f"Its length must be between {low} and {high} characters; it has {size}."
+
+    return check
+
+
+def all_of(*checks: Validator) -> Validator:
+    def check(value: Any) -> str | None:
+        for one in checks:
+            problem = one(value)
+            if problem:
+                return problem
+        return None
+
+    return check
+
+
+S3_URI = pattern(r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?", "an S3 URI such as s3://bucket/prefix/")
+ENDPOINT = pattern(r"(https?://)?[A-Za-z0-9.\-\[\]:]+(:\d+)?(/.*)?", "a host name or an http(s) URL")
+CALLABLE: Validator = lambda value: None if callable(value) else "It must be a callable."  # noqa: E731

@@ -1,0 +1,61 @@
+"""The contract between ``connect()`` and a credentials provider.
+
+A provider declares its own parameters (resolved by the same catalogue rules as the common ones, so
+``User`` can mean one thing for one provider and another elsewhere) and turns them into botocore
+credentials. It is constructed after every parameter has been checked and before any network call;
+``load()`` is the first place it may touch the network, and ``connect()`` calls it eagerly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+from ..catalogue import Parameter
+
+
+@dataclass(frozen=True)
+class ProviderContext:
+    """What a provider may need from the connection besides its own parameters.
+
+    ``endpoint_url(service)`` is the user's endpoint override for a service (or None) and
+    ``client_config(service)`` the botocore Config (retries, timeouts, proxies, user agent) a client of
+    that service should use; ``arguments`` are the ``CredentialsProviderArguments`` strings.
+    """
+
+    region: str | None
+    endpoint_url: Callable[[str], str | None]
+    client_config: Callable[[str], Config]
+    arguments: tuple[str, ...] = field(default=())
+
+
+class CredentialsProvider(ABC):
+    """Base class of every credentials provider (built-in or registered by a third party).
+
+    Subclasses set ``name`` (the ``CredentialsProvider`` value, matched case-insensitively),
+    ``parameters`` (their own connection parameters) and, if they take
+    ``CredentialsProviderArguments``, ``accepts_arguments = True``. ``__init__`` may raise
+    :class:`athena_jwt_dbapi.errors.ParameterError` for inconsistent values; ``load()`` returns
+    credentials (a :class:`botocore.credentials.RefreshableCredentials` keeps itself fresh) or raises
+    :class:`athena_jwt_dbapi.errors.CredentialsError`.
+    """
+
+    name: ClassVar[str]
+    parameters: ClassVar[tuple[Parameter, ...]] = ()
+    accepts_arguments: ClassVar[bool] = False
+
+    def __init__(self, settings: Mapping[str, Any], context: ProviderContext) -> None:
+        self.settings = settings
+        self.context = context
+
+    @abstractmethod
+    def load(self) -> Credentials | None:
+        """The credentials to sign requests with; None means "none found" and fails the connect."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}>"

@@ -1,0 +1,82 @@
+"""Refreshable credentials whose refresh windows scale with the credentials' real lifetime.
+
+botocore refreshes 15 minutes (advisory, one thread, failures tolerated) and 10 minutes (mandatory,
+every thread waits, failures raise) before expiry. With 15-minute credentials — the STS minimum — that
+means a refresh on every request (botocore #2189). Here the windows are a quarter and a sixth of the
+lifetime the last refresh actually got, capped at botocore's values: a 900 s session is used for 675 s
+before the first advisory refresh, a one-hour session behaves exactly like botocore's default.
+
+The windows are read by botocore from ``_advisory_refresh_timeout`` / ``_mandatory_refresh_timeout``;
+``tests/test_refresh.py`` fails loudly if botocore stops reading those names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from botocore.credentials import RefreshableCredentials
+
+ADVISORY_CAP_SECONDS = 15 * 60
+MANDATORY_CAP_SECONDS = 10 * 60
+
+#: The shape botocore expects from a refresh: access_key, secret_key, token, expiry_time (ISO 8601).
+Metadata = dict[str, Any]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _parse_expiry(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def refresh_windows(lifetime_seconds: float) -> tuple[float, float]:
+    """(advisory, mandatory) seconds before expiry for credentials that live ``lifetime_seconds``."""
+    lifetime = max(lifetime_seconds, 0.0)
+    return min(ADVISORY_CAP_SECONDS, lifetime / 4), min(MANDATORY_CAP_SECONDS, lifetime / 6)
+
+
+class ScaledRefreshableCredentials(RefreshableCredentials):
+    """Credentials fetched eagerly by ``fetch`` and refreshed by it with lifetime-scaled windows."""
+
+    def __init__(
+        self,
+        fetch: Callable[[], Metadata],
+        *,
+        method: str,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._fetch = fetch
+        self._clock = clock
+        self._lifetime = 0.0
+        metadata = self._fetch_and_measure()
+        super().__init__(
+            access_key=metadata["access_key"],
+            secret_key=metadata["secret_key"],
+            token=metadata["token"],
+            expiry_time=_parse_expiry(metadata["expiry_time"]),
+            refresh_using=self._fetch_and_measure,
+            method=method,
+            time_fetcher=clock,
+        )
+
+    def _fetch_and_measure(self) -> Metadata:
+        metadata = self._fetch()
+        expiry = _parse_expiry(metadata["expiry_time"])
+        self._lifetime = (expiry - self._clock()).total_seconds()
+        return metadata
+
+    @property
+    def _advisory_refresh_timeout(self) -> float:
+        return refresh_windows(self._lifetime)[0]
+
+    @property
+    def _mandatory_refresh_timeout(self) -> float:
+        return refresh_windows(self._lifetime)[1]
+
+    def __repr__(self) -> str:
+        return f"<ScaledRefreshableCredentials method={self.method!r} lifetime={self._lifetime:.0f}s>"

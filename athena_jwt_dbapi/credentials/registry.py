@@ -1,0 +1,98 @@
+"""The registry of credentials providers: built-ins, ``register_credentials_provider()`` and entry points.
+
+A connection string can only name a provider that is registered here. Nothing is ever imported from a
+dotted path found in a connection string (redshift_connector had to add an allow-list for exactly that).
+Third-party packages add providers through the entry-point group ``athena_jwt_dbapi.credentials_providers``;
+those are loaded on the first lookup that misses the in-process registry.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from importlib.metadata import entry_points
+
+from ..errors import InterfaceError, ParameterError
+from ..parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS
+from .base import CredentialsProvider
+
+ENTRY_POINT_GROUP = "athena_jwt_dbapi.credentials_providers"
+
+_lock = threading.RLock()
+_providers: dict[str, type[CredentialsProvider]] = {}
+_entry_points_loaded = False
+_RESERVED = {n.lower() for p in (*COMMON_PARAMETERS, *PYATHENA_OPTIONS) for n in p.names()}
+
+
+def register_credentials_provider(provider: type[CredentialsProvider], *, replace: bool = False) -> None:
+    """Make ``provider`` selectable as ``CredentialsProvider=<provider.name>``.
+
+    Refuses a name that is taken (unless ``replace``) and parameters whose names clash with the common
+    parameters, so a provider can never shadow ``Region`` or ``OutputLocation``.
+    """
+    if not (isinstance(provider, type) and issubclass(provider, CredentialsProvider)):
+        raise InterfaceError(f"{provider!r} is not a subclass of athena_jwt_dbapi.CredentialsProvider.")
+    name = getattr(provider, "name", None)
+    if not isinstance(name, str) or not name:
+        raise InterfaceError(f"{provider.__name__} must set a non-empty class attribute `name`.")
+    clashes = sorted(n for p in provider.parameters for n in p.names() if n.lower() in _RESERVED)
+    if clashes:
+        raise InterfaceError(
+            f"Credentials provider {name} declares parameters that are common parameters: {', '.join(clashes)}."
+        )
+    with _lock:
+        existing = _providers.get(name.lower())
+        if existing is not None and existing is not provider and not replace:
+            raise InterfaceError(
+                f"A credentials provider named {name} is already registered ({existing.__module__}."
+                f"{existing.__qualname__}); pass replace=True to replace it."
+            )
+        _providers[name.lower()] = provider
+
+
+def unregister_credentials_provider(name: str) -> None:
+    """Remove a provider (tests and plugins that register temporarily)."""
+    with _lock:
+        _providers.pop(name.lower(), None)
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    with _lock:
+        if _entry_points_loaded:
+            return
+        _entry_points_loaded = True
+        for entry in entry_points(group=ENTRY_POINT_GROUP):
+            if entry.name.lower() in _providers:
+                continue
+            provider = entry.load()
+            register_credentials_provider(provider)
+
+
+def registered_credentials_providers() -> dict[str, type[CredentialsProvider]]:
+    """Every provider by its name, entry points included."""
+    _load_entry_points()
+    with _lock:
+        return {p.name: p for p in _providers.values()}
+
+
+def get_credentials_provider(name: str) -> type[CredentialsProvider]:
+    """The provider registered as ``name`` (case-insensitive), or a ParameterError that suggests one."""
+    if not isinstance(name, str):
+        raise ParameterError("CredentialsProvider", "Connection property CredentialsProvider must be a string.")
+    with _lock:
+        found = _providers.get(name.lower())
+    if found is None:
+        _load_entry_points()
+        with _lock:
+            found = _providers.get(name.lower())
+    if found is not None:
+        return found
+    known = sorted(registered_credentials_providers())
+    close = difflib.get_close_matches(name.lower(), [k.lower() for k in known], n=1, cutoff=0.5)
+    hint = next((k for k in known if close and k.lower() == close[0]), None)
+    raise ParameterError(
+        "CredentialsProvider",
+        f"Invalid value specified for connection property: CredentialsProvider. No credentials provider "
+        f"named {name!r} is registered (known: {', '.join(known)})." + (f" Did you mean {hint}?" if hint else ""),
+    )

@@ -1,0 +1,133 @@
+"""Providers that hand the work to the AWS SDK: IAM keys, the default chain, a profile, instance metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.credentials import (
+    Credentials,
+    InstanceMetadataFetcher,
+    InstanceMetadataProvider,
+)
+from botocore.exceptions import BotoCoreError, ProfileNotFound
+from botocore.session import Session as BotocoreSession
+
+from ..catalogue import Alias, Parameter, length, pattern
+from ..errors import CredentialsError, ParameterError
+from ..redaction import redact, register_secret
+from .base import CredentialsProvider, ProviderContext
+
+
+class IAMCredentialsProvider(CredentialsProvider):
+    """Static IAM keys (``User``/``Password``, as JDBC spells them), with an optional session token."""
+
+    name = "IAMCredentials"
+    parameters = (
+        Parameter(
+            "User",
+            str,
+            "IAM access key id.",
+            required=True,
+            aliases=(Alias("AccessKeyId", deprecated=False), Alias("aws_access_key_id", deprecated=False)),
+            validator=pattern(r"[A-Z0-9]{16,128}", "an access key id such as AKIA..."),
+            group="IAMCredentials",
+            applied="botocore static credentials",
+        ),
+        Parameter(
+            "Password",
+            str,
+            "IAM secret access key.",
+            required=True,
+            secret=True,
+            aliases=(
+                Alias("SecretAccessKey", deprecated=False),
+                Alias("aws_secret_access_key", deprecated=False),
+            ),
+            validator=length(16, 128),
+            group="IAMCredentials",
+            applied="botocore static credentials",
+        ),
+        Parameter(
+            "SessionToken",
+            str,
+            "Session token of temporary keys.",
+            secret=True,
+            aliases=(Alias("aws_session_token", deprecated=False),),
+            validator=length(16, 20000),
+            group="IAMCredentials",
+            applied="botocore static credentials",
+        ),
+    )
+
+    def load(self) -> Credentials:
+        for name in ("Password", "SessionToken"):
+            register_secret(self.settings.get(name))
+        return Credentials(self.settings["User"], self.settings["Password"], self.settings.get("SessionToken"))
+
+
+class DefaultChainProvider(CredentialsProvider):
+    """The SDK's default chain: environment, web identity file, shared files, SSO, container, IMDS."""
+
+    name = "DefaultChain"
+
+    def load(self) -> Credentials | None:
+        try:
+            return BotocoreSession().get_credentials()
+        except BotoCoreError as error:
+            raise CredentialsError(f"The default credentials chain failed: {redact(str(error))}") from None
+
+
+class ProfileCredentialsProvider(CredentialsProvider):
+    """A named profile of the shared AWS config/credentials files."""
+
+    name = "ProfileCredentials"
+    parameters = (
+        Parameter(
+            "ProfileName",
+            str,
+            "Profile of ~/.aws/config and ~/.aws/credentials.",
+            required=True,
+            aliases=(Alias("profile_name", deprecated=False),),
+            validator=length(1, 256),
+            group="ProfileCredentials",
+            applied="botocore session profile",
+        ),
+    )
+
+    def __init__(self, settings: Mapping[str, Any], context: ProviderContext) -> None:
+        super().__init__(settings, context)
+        profile = self.settings["ProfileName"]
+        try:
+            self._session = BotocoreSession(profile=profile)
+            self._session.get_scoped_config()
+        except ProfileNotFound:
+            raise ParameterError(
+                "ProfileName",
+                f"Invalid value specified for connection property: ProfileName. "
+                f"The profile {profile!r} is not in the AWS config files.",
+            ) from None
+
+    def load(self) -> Credentials | None:
+        try:
+            return self._session.get_credentials()
+        except BotoCoreError as error:
+            raise CredentialsError(
+                f"Profile {self.settings['ProfileName']!r} gave no credentials: {redact(str(error))}"
+            ) from None
+
+
+class InstanceProfileProvider(CredentialsProvider):
+    """The EC2 instance profile, through the instance metadata service (IMDSv2)."""
+
+    name = "InstanceProfile"
+
+    def load(self) -> Credentials | None:
+        config = self.context.client_config("sts")
+        fetcher = InstanceMetadataFetcher(
+            timeout=getattr(config, "connect_timeout", None) or 1, num_attempts=2, user_agent="athena-jwt-dbapi"
+        )
+        credentials = InstanceMetadataProvider(iam_role_fetcher=fetcher).load()
+        if credentials is None:
+            raise CredentialsError("No instance profile credentials: the instance metadata service gave none.")
+        return credentials

@@ -1,0 +1,52 @@
+"""PEP 249 exceptions: PyAthena's own classes, so one ``except`` catches both our errors and query errors.
+
+The two subclasses carry the facts a caller needs to act on (which parameter; which STS error code and
+role) as attributes, so code never has to parse a message.
+"""
+
+from __future__ import annotations
+
+from pyathena.error import (
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+)
+
+__all__ = [
+    "CredentialsError",
+    "DataError",
+    "DatabaseError",
+    "Error",
+    "IntegrityError",
+    "InterfaceError",
+    "InternalError",
+    "NotSupportedError",
+    "OperationalError",
+    "ParameterError",
+    "ProgrammingError",
+    "Warning",
+]
+
+
+class ParameterError(InterfaceError):
+    """A connection parameter is unknown, missing, malformed or in conflict; found before any network call."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class CredentialsError(OperationalError):
+    """AWS refused to issue credentials (or could not be reached); ``code`` is AWS's error code."""
+
+    def __init__(self, message: str, *, code: str | None = None, role_arn: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.role_arn = role_arn

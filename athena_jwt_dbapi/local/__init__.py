@@ -1,0 +1,1 @@
+"""An offline Athena: a local OIDC issuer, STS, Athena and S3 on loopback (extra ``local``)."""

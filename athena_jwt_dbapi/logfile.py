@@ -1,0 +1,50 @@
+"""``LogPath``/``LogLevel``: the JDBC driver's file log, redacted like every other log of ours.
+
+As in JDBC, nothing is written without ``LogPath``. The handler carries the redacting filter itself, so
+records from any child logger (``botocore.endpoint``, ``botocore.parsers``, ...) are cleaned before they
+reach the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from .redaction import RedactingFilter
+
+FILE_NAME = "athena-jwt-dbapi.log"
+_LEVELS = {
+    "ERROR": logging.ERROR,
+    "WARN": logging.WARNING,
+    "INFO": logging.INFO,
+    "DEBUG": logging.DEBUG,
+    "TRACE": logging.DEBUG,
+}
+_LOGGERS = ("athena_jwt_dbapi", "pyathena", "botocore")
+_lock = threading.Lock()
+_handlers: dict[str, logging.Handler] = {}
+
+
+def configure(directory: str | None, level_name: str) -> str | None:
+    """Attach (once per file) a redacted file handler; returns the file's path, or None if not logging."""
+    if not directory or level_name == "OFF":
+        return None
+    path = os.path.join(os.path.abspath(os.path.expanduser(directory)), FILE_NAME)
+    level = _LEVELS[level_name]
+    with _lock:
+        handler = _handlers.get(path)
+        if handler is None:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            handler = logging.FileHandler(path, encoding="utf-8")
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+            handler.addFilter(RedactingFilter())
+            _handlers[path] = handler
+            for name in _LOGGERS:
+                logging.getLogger(name).addHandler(handler)
+        handler.setLevel(level)
+        for name in _LOGGERS:
+            logger = logging.getLogger(name)
+            if logger.getEffectiveLevel() > level:
+                logger.setLevel(level)
+    return path

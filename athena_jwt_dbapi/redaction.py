@@ -1,0 +1,129 @@
+"""Keep secrets out of logs, messages and reprs.
+
+botocore logs STS request bodies (the JWT) and response bodies (the issued secret key and session token)
+at DEBUG, and SigV4 logs the canonical request with the session token. We cannot stop those libraries
+from formatting the text, so a filter on their loggers rewrites each record before any handler sees it:
+first every secret value this process has handed to AWS or received from it, then patterns that catch
+secrets we were never told about (JWT-shaped strings, XML/JSON/form fields named like secrets).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import weakref
+
+REDACTED = "***"
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A JWT: three base64url segments, the first two JSON objects ("eyJ" = '{"').
+    (re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"), REDACTED),
+    # XML elements of STS responses and similar.
+    (
+        re.compile(r"(<(SecretAccessKey|SessionToken|WebIdentityToken|Password)>)[^<]*(</\2>)"),
+        r"\1" + REDACTED + r"\3",
+    ),
+    # Form-encoded request bodies (query protocol) and query strings.
+    (
+        re.compile(
+            r"((?:WebIdentityToken|SecretAccessKey|SessionToken|X-Amz-Security-Token|Password)=)[^&\s'\"]+",
+            re.IGNORECASE,
+        ),
+        r"\1" + REDACTED,
+    ),
+    # JSON / Python-repr dictionaries.
+    (
+        re.compile(
+            r"""(['"](?:SecretAccessKey|SessionToken|WebIdentityToken|secret_key|token|"""
+            r"""aws_secret_access_key|aws_session_token|Password|ProxyPassword)['"]\s*:\s*)(['"])[^'"]*\2""",
+            re.IGNORECASE,
+        ),
+        r"\1\2" + REDACTED + r"\2",
+    ),
+    # HTTP headers as logged by botocore.auth / urllib3.
+    (re.compile(r"(x-amz-security-token[:=]\s*)\S+", re.IGNORECASE), r"\1" + REDACTED),
+)
+
+_MIN_SECRET_LENGTH = 4
+
+
+class _SecretRegistry:
+    """The secret values currently alive in this process, longest first so no secret is half-masked."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+        self._ordered: tuple[str, ...] = ()
+
+    def add(self, value: str | None) -> None:
+        if not value or len(value) < _MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            if value not in self._values:
+                self._values.add(value)
+                self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+
+    def values(self) -> tuple[str, ...]:
+        return self._ordered
+
+
+_registry = _SecretRegistry()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember ``value`` as secret so that it is masked wherever it shows up in a log or message."""
+    _registry.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every known secret value and every secret-shaped field masked."""
+    for value in _registry.values():
+        if value in text:
+            text = text.replace(value, REDACTED)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message with :func:`redact` (formatting it first, so args cannot leak)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: keep the record, but never its arguments
+            message = str(record.msg)
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg = cleaned
+            record.args = ()
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(text)
+        return True
+
+
+_FILTER = RedactingFilter()
+_LOGGER_PREFIXES = ("botocore", "boto3", "urllib3", "pyathena", "s3fs", "fsspec", "athena_jwt_dbapi")
+_filtered: weakref.WeakSet[logging.Logger] = weakref.WeakSet()
+_install_lock = threading.Lock()
+
+
+def install_log_filter() -> None:
+    """Attach the redacting filter to every logger of the libraries that see our secrets.
+
+    Filters on a logger apply only to records created on that very logger, not to its children, so
+    each existing logger of those libraries gets it. Called at every ``connect()``, after the clients
+    exist, so loggers that botocore creates lazily are covered too.
+    """
+    with _install_lock:
+        names = [name for name in list(logging.root.manager.loggerDict) if name.split(".", 1)[0] in _LOGGER_PREFIXES]
+        for prefix in _LOGGER_PREFIXES:
+            if prefix not in names:
+                names.append(prefix)
+        for name in names:
+            logger = logging.getLogger(name)
+            if logger not in _filtered:
+                logger.addFilter(_FILTER)
+                _filtered.add(logger)

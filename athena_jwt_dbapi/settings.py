@@ -1,0 +1,248 @@
+"""Turn what the user passed (a JDBC URL and keyword arguments) into checked, typed settings.
+
+Rules (the README's "Parameter rules"): names and provider values match case-insensitively; an empty
+string is absent; a deprecated alias warns; an alias and its canonical name with different values are
+an error naming both; keyword arguments beat the URL; strings are coerced to the declared type; an
+unknown name is an error that suggests the closest known one. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .catalogue import Parameter
+from .errors import ParameterError
+from .redaction import REDACTED, redact, register_secret
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+class ParameterNotAppliedWarning(UserWarning):
+    """A JDBC parameter was given that has no effect in Python; the message says why."""
+
+
+@dataclass(frozen=True)
+class Given:
+    """One value as the user spelled it, and where it came from."""
+
+    spelled: str
+    value: Any
+    source: str  # "keyword argument" or "JDBC URL"
+
+
+class Settings(Mapping[str, Any]):
+    """The resolved parameters by canonical name (defaults included); secrets are masked in ``repr``."""
+
+    def __init__(self, values: Mapping[str, Any], parameters: Mapping[str, Parameter], given: set[str]):
+        self._values = dict(values)
+        self._parameters = dict(parameters)
+        self._given = frozenset(given)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def given(self, name: str) -> bool:
+        """Whether the user set ``name`` (rather than it holding its default)."""
+        return name in self._given
+
+    def __repr__(self) -> str:
+        shown = {
+            name: (REDACTED if self._parameters[name].secret and value is not None else value)
+            for name, value in self._values.items()
+        }
+        return f"Settings({shown!r})"
+
+    __str__ = __repr__
+
+
+class Catalogue:
+    """An index of parameters by every accepted name, lower-cased."""
+
+    def __init__(self, parameters: tuple[Parameter, ...]) -> None:
+        self.parameters = parameters
+        self.by_name: dict[str, Parameter] = {p.name: p for p in parameters}
+        self.index: dict[str, tuple[Parameter, str]] = {}
+        for parameter in parameters:
+            for spelled in parameter.names():
+                self.index[spelled.lower()] = (parameter, spelled)
+
+    def lookup(self, spelled: str) -> tuple[Parameter, str] | None:
+        return self.index.get(spelled.lower())
+
+    def suggest(self, spelled: str) -> str | None:
+        names = {n.lower(): n for p in self.parameters for n in p.names()}
+        close = difflib.get_close_matches(spelled.lower(), list(names), n=1, cutoff=0.6)
+        if close:
+            parameter, _ = self.index[close[0]]
+            return parameter.name
+        return None
+
+
+def find_provider_name(sources: list[Mapping[str, Any]], names: tuple[str, ...]) -> Any:
+    """The CredentialsProvider value, looked up before the full catalogue is known (kwargs last, so win)."""
+    lowered = {n.lower() for n in names}
+    found: Any = None
+    for source in sources:
+        for key, value in source.items():
+            if key.lower() in lowered and value not in (None, ""):
+                found = value
+    return found
+
+
+def _canonicalize(
+    source: Mapping[str, Any], source_name: str, catalogue: Catalogue, foreign: Mapping[str, str]
+) -> dict[str, Given]:
+    """Map one source's names to canonical names, warning on deprecated aliases and refusing conflicts."""
+    result: dict[str, Given] = {}
+    for spelled, value in source.items():
+        if not isinstance(spelled, str):
+            raise ParameterError(repr(spelled), f"Parameter names must be strings, got {spelled!r}.")
+        found = catalogue.lookup(spelled)
+        if found is None:
+            owner = foreign.get(spelled.lower())
+            if owner:
+                raise ParameterError(
+                    spelled,
+                    f"Connection property {spelled} belongs to the {owner} credentials provider, "
+                    f"which is not the one in use (set CredentialsProvider={owner} to use it).",
+                )
+            hint = catalogue.suggest(spelled)
+            shown = redact(spelled)
+            raise ParameterError(
+                shown,
+                f"Unknown connection property: {shown}." + (f" Did you mean {hint}?" if hint else ""),
+            )
+        parameter, alias = found
+        if isinstance(value, str) and value == "":
+            continue  # JDBC 3.3.0: an empty value counts as absent
+        if value is None:
+            continue
+        for known in parameter.aliases:
+            if known.name == alias and known.deprecated:
+                warnings.warn(
+                    f"Connection property {alias} is deprecated; use {parameter.name}.",
+                    DeprecationWarning,
+                    stacklevel=4,
+                )
+        previous = result.get(parameter.name)
+        if previous is not None and previous.value != value:
+            raise ParameterError(
+                parameter.name,
+                f"Connection properties {previous.spelled} and {spelled} are the same setting "
+                f"({parameter.name}) but have different values in the {source_name}; give only one.",
+            )
+        result[parameter.name] = Given(spelled, value, source_name)
+    return result
+
+
+def _describe(given: Given, parameter: Parameter) -> str:
+    if parameter.secret:
+        return "(value hidden)"
+    text = repr(given.value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def coerce(parameter: Parameter, given: Given) -> Any:
+    """The value converted to the parameter's declared type, or a ParameterError saying why not."""
+    value = given.value
+    label = parameter.name if given.spelled == parameter.name else f"{parameter.name} (given as {given.spelled})"
+
+    def invalid(why: str) -> ParameterError:
+        return ParameterError(
+            parameter.name,
+            f"Invalid value specified for connection property: {label}. {why} Got {_describe(given, parameter)}.",
+        )
+
+    kind = parameter.kind
+    if kind is object:
+        result: Any = value
+    elif kind is bool:
+        if isinstance(value, bool):
+            result = value
+        elif isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            result = value.strip().lower() in _TRUE
+        elif isinstance(value, int) and value in (0, 1):
+            result = bool(value)
+        else:
+            raise invalid("Expected a boolean (true or false).")
+    elif kind is int:
+        if isinstance(value, bool):
+            raise invalid("Expected an integer.")
+        if isinstance(value, int):
+            result = value
+        elif isinstance(value, str):
+            try:
+                result = int(value.strip())
+            except ValueError:
+                raise invalid("Expected an integer.") from None
+        elif isinstance(value, float) and value.is_integer():
+            result = int(value)
+        else:
+            raise invalid("Expected an integer.")
+    elif kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise invalid("Expected a number.")
+        try:
+            result = float(value)
+        except ValueError:
+            raise invalid("Expected a number.") from None
+    else:  # str
+        if not isinstance(value, str):
+            raise invalid("Expected a string.")
+        result = value
+    if parameter.choices:
+        matches = [c for c in parameter.choices if c.lower() == str(result).lower()]
+        if not matches:
+            raise invalid(f"Expected one of {', '.join(parameter.choices)}.")
+        result = matches[0]
+    if parameter.minimum is not None and result < parameter.minimum:
+        raise invalid(f"It must be at least {parameter.minimum:g}.")
+    if parameter.maximum is not None and result > parameter.maximum:
+        raise invalid(f"It must be at most {parameter.maximum:g}.")
+    if parameter.validator is not None:
+        problem = parameter.validator(result)
+        if problem:
+            raise invalid(problem)
+    if parameter.secret and isinstance(result, str):
+        register_secret(result)
+    return result
+
+
+def resolve(
+    sources: list[tuple[str, Mapping[str, Any]]],
+    parameters: tuple[Parameter, ...],
+    foreign: Mapping[str, str],
+) -> tuple[Settings, list[str]]:
+    """Resolve ``sources`` (lowest precedence first) against ``parameters``.
+
+    ``foreign`` maps lower-cased names of other providers' parameters to the provider that owns them,
+    so that such a name gets a precise message instead of "unknown". Returns the settings and the
+    not-applied notices to warn about.
+    """
+    catalogue = Catalogue(parameters)
+    merged: dict[str, Given] = {}
+    for source_name, source in sources:
+        merged.update(_canonicalize(source, source_name, catalogue, foreign))
+    values: dict[str, Any] = {p.name: p.default for p in parameters}
+    notices: list[str] = []
+    for name, given in merged.items():
+        parameter = catalogue.by_name[name]
+        values[name] = coerce(parameter, given)
+        if parameter.not_applied:
+            notices.append(f"Connection property {name} has no effect here: {parameter.not_applied}.")
+    settings = Settings(values, catalogue.by_name, set(merged))
+    for parameter in parameters:
+        if parameter.required and values.get(parameter.name) is None:
+            raise ParameterError(parameter.name, f"Missing required connection property: {parameter.name}.")
+    return settings, notices
