@@ -153,6 +153,10 @@ def _describe(given: Given, parameter: Parameter) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 def coerce(parameter: Parameter, given: Given) -> Any:
     """The value converted to the parameter's declared type, or a ParameterError saying why not."""
     value = given.value
@@ -207,9 +211,9 @@ def coerce(parameter: Parameter, given: Given) -> Any:
             raise invalid(f"Expected one of {', '.join(parameter.choices)}.")
         result = matches[0]
     if parameter.minimum is not None and result < parameter.minimum:
-        raise invalid(f"It must be at least {parameter.minimum:g}.")
+        raise invalid(f"It must be at least {_number(parameter.minimum)}.")
     if parameter.maximum is not None and result > parameter.maximum:
-        raise invalid(f"It must be at most {parameter.maximum:g}.")
+        raise invalid(f"It must be at most {_number(parameter.maximum)}.")
     if parameter.validator is not None:
         problem = parameter.validator(result)
         if problem:

@@ -1,0 +1,92 @@
+"""The PEP 249 module surface."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import time
+
+import pyathena.error
+import pytest
+
+import athena_jwt_dbapi as db
+
+EXCEPTIONS = [
+    "Warning",
+    "Error",
+    "InterfaceError",
+    "DatabaseError",
+    "DataError",
+    "OperationalError",
+    "IntegrityError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+]
+
+
+def test_globals() -> None:
+    assert db.apilevel == "2.0"
+    assert db.threadsafety == 2
+    assert db.paramstyle == "pyformat"
+
+
+@pytest.mark.parametrize("name", EXCEPTIONS)
+def test_exceptions_are_pyathenas_own(name: str) -> None:
+    assert getattr(db, name) is getattr(pyathena.error, name)
+    assert name in db.__all__
+
+
+def test_exception_hierarchy() -> None:
+    assert issubclass(db.Error, Exception)
+    assert issubclass(db.Warning, Exception)
+    for name in ("InterfaceError", "DatabaseError"):
+        assert issubclass(getattr(db, name), db.Error)
+    for name in (
+        "DataError",
+        "OperationalError",
+        "IntegrityError",
+        "InternalError",
+        "ProgrammingError",
+        "NotSupportedError",
+    ):
+        assert issubclass(getattr(db, name), db.DatabaseError)
+    assert issubclass(db.ParameterError, db.InterfaceError)
+    assert issubclass(db.CredentialsError, db.OperationalError)
+
+
+def test_type_objects_compare_with_athena_type_names() -> None:
+    assert db.STRING == "varchar"
+    assert db.NUMBER == "bigint"
+    assert db.DATETIME == "timestamp"
+    assert db.BINARY == "varbinary"
+    assert db.ROWID != "varchar"
+    assert db.ROWID != "bigint"
+
+
+def test_constructors() -> None:
+    ticks = time.mktime((2024, 5, 6, 7, 8, 9, 0, 0, -1))
+    assert db.Date(2024, 5, 6) == datetime.date(2024, 5, 6)
+    assert db.Time(7, 8, 9) == datetime.time(7, 8, 9)
+    assert db.Timestamp(2024, 5, 6, 7, 8, 9) == datetime.datetime(2024, 5, 6, 7, 8, 9)
+    assert db.DateFromTicks(ticks) == datetime.date(2024, 5, 6)
+    assert db.TimeFromTicks(ticks) == datetime.time(7, 8, 9)
+    assert db.TimestampFromTicks(ticks) == datetime.datetime(2024, 5, 6, 7, 8, 9)
+    assert db.Binary(b"x") == b"x"
+
+
+def test_all_is_explicit_and_importable() -> None:
+    for name in db.__all__:
+        assert hasattr(db, name), name
+
+
+def test_import_does_not_load_heavy_packages() -> None:
+    import subprocess
+
+    code = (
+        "import sys, athena_jwt_dbapi; "
+        "heavy = [m for m in ('pandas', 'pyarrow', 'sqlalchemy', 'duckdb', 'moto', 'sqlglot', 'jwt') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"

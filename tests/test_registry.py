@@ -1,0 +1,165 @@
+"""The credentials-provider registry and the provider contract."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from importlib.metadata import EntryPoint
+from typing import Any
+
+import pytest
+from botocore.credentials import Credentials
+
+import athena_jwt_dbapi
+from athena_jwt_dbapi import (
+    CredentialsProvider,
+    InterfaceError,
+    Parameter,
+    ParameterError,
+    register_credentials_provider,
+    registered_credentials_providers,
+    unregister_credentials_provider,
+)
+from athena_jwt_dbapi._connect import plan
+from athena_jwt_dbapi.catalogue import Alias
+from athena_jwt_dbapi.credentials import registry
+
+
+class VaultProvider(CredentialsProvider):
+    name = "Vault"
+    accepts_arguments = True
+    parameters = (
+        Parameter("VaultPath", str, "Path of the secret.", required=True, aliases=(Alias("vault_path", False),)),
+        Parameter("VaultTtl", int, "TTL.", default=60, minimum=1),
+    )
+
+    def load(self) -> Credentials:
+        return Credentials("AKIAVAULTEXAMPLE123", "vault-secret-key-value", None)
+
+
+@pytest.fixture
+def vault() -> Iterator[type[VaultProvider]]:
+    register_credentials_provider(VaultProvider)
+    yield VaultProvider
+    unregister_credentials_provider("Vault")
+
+
+def test_built_ins_are_registered() -> None:
+    assert {"JWT", "DefaultChain", "ProfileCredentials", "InstanceProfile", "IAMCredentials"} <= set(
+        registered_credentials_providers()
+    )
+
+
+def test_custom_provider_gets_its_parameters_resolved(vault: type[VaultProvider]) -> None:
+    decided = plan(
+        CredentialsProvider="vault",
+        VAULT_PATH="kv/athena",
+        VaultTtl="30",
+        Region="us-east-1",
+        CredentialsProviderArguments="a, b ,c",
+    )
+    assert isinstance(decided.provider, VaultProvider)
+    assert decided.provider.settings["VaultPath"] == "kv/athena"
+    assert decided.provider.settings["VaultTtl"] == 30
+    assert decided.provider.context.arguments == ("a", "b", "c")
+
+
+def test_custom_provider_required_parameter(vault: type[VaultProvider]) -> None:
+    with pytest.raises(ParameterError, match="Missing required connection property: VaultPath"):
+        plan(CredentialsProvider="Vault", Region="us-east-1")
+
+
+def test_unknown_provider_suggests_a_close_one() -> None:
+    with pytest.raises(ParameterError, match="Did you mean JWT") as info:
+        plan(CredentialsProvider="JWTT", Region="us-east-1")
+    assert "known: " in str(info.value)
+
+
+def test_no_dotted_path_import_from_a_connection_string() -> None:
+    before = set(sys.modules)
+    with pytest.raises(ParameterError, match="No credentials provider named"):
+        plan(CredentialsProvider="os.system", Region="us-east-1")
+    with pytest.raises(ParameterError, match="No credentials provider named"):
+        plan("jdbc:athena://CredentialsProvider=json.decoder.JSONDecoder;Region=us-east-1")
+    assert set(sys.modules) == before
+
+
+def test_duplicate_name_is_refused_unless_replaced(vault: type[VaultProvider]) -> None:
+    class Other(VaultProvider):
+        pass
+
+    with pytest.raises(InterfaceError, match="already registered"):
+        register_credentials_provider(Other)
+    register_credentials_provider(Other, replace=True)
+    assert registered_credentials_providers()["Vault"] is Other
+
+
+@pytest.mark.parametrize(
+    ("provider", "message"),
+    [
+        (object, "not a subclass"),
+        (type("NoName", (CredentialsProvider,), {"load": lambda self: None}), "must set a non-empty"),
+        (
+            type(
+                "Clash",
+                (CredentialsProvider,),
+                {"name": "Clash", "parameters": (Parameter("Region", str, "x"),), "load": lambda self: None},
+            ),
+            "common parameters: Region",
+        ),
+    ],
+)
+def test_bad_registrations(provider: Any, message: str) -> None:
+    with pytest.raises(InterfaceError, match=message):
+        register_credentials_provider(provider)
+
+
+def test_entry_points_are_loaded_on_a_miss(monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = EntryPoint(
+        name="FromPlugin", value="tests.plugin_provider:PluginProvider", group=registry.ENTRY_POINT_GROUP
+    )
+    monkeypatch.setattr(registry, "entry_points", lambda group: [entry] if group == registry.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(registry, "_entry_points_loaded", False)
+    try:
+        decided = plan(CredentialsProvider="fromplugin", Region="us-east-1")
+        assert type(decided.provider).__name__ == "PluginProvider"
+    finally:
+        unregister_credentials_provider("FromPlugin")
+
+
+def test_other_providers_parameters_name_their_owner(vault: type[VaultProvider]) -> None:
+    with pytest.raises(ParameterError, match="belongs to the Vault credentials provider"):
+        plan(CredentialsProvider="JWT", VaultPath="x", Region="us-east-1")
+
+
+def test_iam_keys_are_the_default_when_user_is_given() -> None:
+    decided = plan(User="AKIAIOSFODNN7EXAMPLE", Password="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", Region="us-east-1")
+    assert decided.provider.name == "IAMCredentials"
+    credentials = decided.provider.load()
+    assert credentials is not None
+    assert credentials.access_key == "AKIAIOSFODNN7EXAMPLE"
+    assert "wJalr" not in repr(decided.settings)
+
+
+def test_default_chain_is_the_default() -> None:
+    assert plan(Region="us-east-1").provider.name == "DefaultChain"
+
+
+def test_profile_must_exist(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile dev]\nregion = eu-west-1\naws_access_key_id = AKIAPROFILEEXAMPLE1\n"
+        "aws_secret_access_key = profile-secret-key-example\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(ParameterError, match="profile 'missing' is not in the AWS config files"):
+        plan(CredentialsProvider="ProfileCredentials", ProfileName="missing", Region="us-east-1")
+    credentials = plan(CredentialsProvider="ProfileCredentials", ProfileName="dev", Region="us-east-1").provider.load()
+    assert credentials is not None
+    assert credentials.access_key == "AKIAPROFILEEXAMPLE1"
+
+
+def test_instance_profile_without_metadata_service_fails_clearly() -> None:
+    # AWS_EC2_METADATA_DISABLED=true (conftest): no request leaves the machine.
+    with pytest.raises(athena_jwt_dbapi.CredentialsError, match="No instance profile credentials"):
+        plan(CredentialsProvider="InstanceProfile", Region="us-east-1").provider.load()
