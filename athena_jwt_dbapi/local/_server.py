@@ -10,16 +10,23 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """No access log line per request: a query polls many times and would flood the terminal."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
 
 
 class BackgroundServer:
     """Serve ``app`` on ``127.0.0.1:<free port>`` until :meth:`stop` is called."""
 
     def __init__(self, app: WSGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=f"local-{type(app).__name__}", daemon=True
         )

@@ -148,11 +148,7 @@ class Execution:
         return (self.query, self.database, self.catalog.lower(), self.workgroup, tuple(self.parameters))
 
     def default_location(self) -> str:
-        ext = (
-            "txt"
-            if self.statement_type in ("DDL", "UTILITY") and self.substatement_type != "EXPLAIN"
-            else "csv"
-        )
+        ext = "txt" if self.statement_type in ("DDL", "UTILITY") and self.substatement_type != "EXPLAIN" else "csv"
         return f"{self.output_base.rstrip('/')}/{self.id}.{ext}"
 
 
@@ -403,9 +399,7 @@ class AthenaService:
             outcome = self.engine.execute(
                 execution.query,
                 database=execution.database,
-                catalog=CATALOG
-                if execution.catalog.lower() == DATA_CATALOG_NAME.lower()
-                else execution.catalog,
+                catalog=CATALOG if execution.catalog.lower() == DATA_CATALOG_NAME.lower() else execution.catalog,
                 execution_parameters=execution.parameters,
             )
         except QueryFailure as failure:
@@ -642,9 +636,7 @@ class AthenaService:
             "PublishCloudWatchMetricsEnabled": False,
             "RequesterPaysEnabled": False,
             "EngineVersion": dict(ENGINE_VERSION),
-            "ResultConfiguration": (
-                {"OutputLocation": workgroup.output_location} if workgroup.output_location else {}
-            ),
+            "ResultConfiguration": ({"OutputLocation": workgroup.output_location} if workgroup.output_location else {}),
         }
         return {
             "WorkGroup": {

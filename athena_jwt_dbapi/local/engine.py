@@ -399,8 +399,7 @@ def _fmt_map(value: Any, t: Any) -> str:
     return (
         "{"
         + ", ".join(
-            f"{to_text(k, children['key'], nested=True)}={to_text(v, children['value'], nested=True)}"
-            for k, v in items
+            f"{to_text(k, children['key'], nested=True)}={to_text(v, children['value'], nested=True)}" for k, v in items
         )
         + "}"
     )
@@ -560,34 +559,24 @@ def _table_not_found(m: re.Match[str], sql: str, database: str) -> QueryFailure:
     name = m.group(1).strip('"')
     if m.group(2):
         schema = m.group(2)
-        return QueryFailure(
-            "SCHEMA_NOT_FOUND", f"Schema '{schema}' does not exist", position=_locate(sql, name)
-        )
+        return QueryFailure("SCHEMA_NOT_FOUND", f"Schema '{schema}' does not exist", position=_locate(sql, name))
     parts = name.split(".")
     qualified = ".".join([CATALOG, database, *parts][-3:]) if len(parts) < 3 else name
-    return QueryFailure(
-        "TABLE_NOT_FOUND", f"Table '{qualified.lower()}' does not exist", position=_locate(sql, name)
-    )
+    return QueryFailure("TABLE_NOT_FOUND", f"Table '{qualified.lower()}' does not exist", position=_locate(sql, name))
 
 
 def _schema_not_found(m: re.Match[str], sql: str, database: str) -> QueryFailure:
-    return QueryFailure(
-        "SCHEMA_NOT_FOUND", f"Schema '{m.group(1)}' does not exist", position=_locate(sql, m.group(1))
-    )
+    return QueryFailure("SCHEMA_NOT_FOUND", f"Schema '{m.group(1)}' does not exist", position=_locate(sql, m.group(1)))
 
 
 def _column_not_found(m: re.Match[str], sql: str, database: str) -> QueryFailure:
     name = m.group(1)
-    return QueryFailure(
-        "COLUMN_NOT_FOUND", f"Column '{name}' cannot be resolved", position=_locate(sql, name)
-    )
+    return QueryFailure("COLUMN_NOT_FOUND", f"Column '{name}' cannot be resolved", position=_locate(sql, name))
 
 
 def _function_not_found(m: re.Match[str], sql: str, database: str) -> QueryFailure:
     name = m.group(1)
-    return QueryFailure(
-        "FUNCTION_NOT_FOUND", f"Function '{name}' not registered", position=_locate(sql, name + "(")
-    )
+    return QueryFailure("FUNCTION_NOT_FOUND", f"Function '{name}' not registered", position=_locate(sql, name + "("))
 
 
 def _already_exists(m: re.Match[str], sql: str, database: str) -> QueryFailure:
@@ -652,9 +641,7 @@ def _fallback_failure(exc: Exception, message: str, sql: str) -> QueryFailure:
     }
     for cls, name in by_class.items():
         if isinstance(exc, cls):
-            return QueryFailure(
-                name, message, position=(1, 1) if name != "NUMERIC_VALUE_OUT_OF_RANGE" else None
-            )
+            return QueryFailure(name, message, position=(1, 1) if name != "NUMERIC_VALUE_OUT_OF_RANGE" else None)
     return QueryFailure("GENERIC_INTERNAL_ERROR", message)
 
 
@@ -742,9 +729,7 @@ class QueryEngine:
                 outcome = handler(text, database)
                 if outcome is not None:
                     return outcome
-        raise QueryFailure(
-            "NOT_SUPPORTED", f"Statement not supported: {text.split()[0].upper()}", position=(1, 1)
-        )
+        raise QueryFailure("NOT_SUPPORTED", f"Statement not supported: {text.split()[0].upper()}", position=(1, 1))
 
     def list_databases(self) -> list[str]:
         """Database names (DuckDB schemas of the ``awsdatacatalog`` catalog), sorted."""
@@ -814,9 +799,7 @@ class QueryEngine:
         return _utility("database_name", names, "SHOW_DATABASES")
 
     def _show_tables(self, text: str, database: str) -> QueryOutcome | None:
-        m = re.fullmatch(
-            rf"(?is)SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+{_NAME})?(?:\s+(?:LIKE\s+)?'([^']*)')?", text
-        )
+        m = re.fullmatch(rf"(?is)SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+{_NAME})?(?:\s+(?:LIKE\s+)?'([^']*)')?", text)
         if not m:
             return None
         db = _unquote(re.findall(_IDENT, m.group(1))[-1]) if m.group(1) else database
@@ -841,8 +824,7 @@ class QueryEngine:
             return None
         info = self._require_table(m.group(1), database, text)
         columns = [
-            ColumnInfo(n, "varchar", 2147483647, 0, case_sensitive=True)
-            for n in ("col_name", "data_type", "comment")
+            ColumnInfo(n, "varchar", 2147483647, 0, case_sensitive=True) for n in ("col_name", "data_type", "comment")
         ]
         rows: list[tuple[str | None, ...]] = [(n, t, "") for n, t in info.columns]
         return QueryOutcome("UTILITY", columns, rows, None, "txt", "DESCRIBE")
@@ -870,18 +852,14 @@ class QueryEngine:
         return _ddl("CREATE_DATABASE")
 
     def _drop_database(self, text: str, database: str) -> QueryOutcome | None:
-        m = re.fullmatch(
-            rf"(?is)DROP\s+(?:DATABASE|SCHEMA)\s+(IF\s+EXISTS\s+)?{_NAME}(\s+CASCADE|\s+RESTRICT)?", text
-        )
+        m = re.fullmatch(rf"(?is)DROP\s+(?:DATABASE|SCHEMA)\s+(IF\s+EXISTS\s+)?{_NAME}(\s+CASCADE|\s+RESTRICT)?", text)
         if not m:
             return None
         db = _unquote(re.findall(_IDENT, m.group(2))[-1])
         if not self.database_exists(db):
             if m.group(1):
                 return _ddl("DROP_DATABASE")
-            raise QueryFailure(
-                "SCHEMA_NOT_FOUND", f"Schema '{db}' does not exist", position=_locate(text, db)
-            )
+            raise QueryFailure("SCHEMA_NOT_FOUND", f"Schema '{db}' does not exist", position=_locate(text, db))
         cascade = " CASCADE" if (m.group(3) or "").strip().upper() == "CASCADE" else ""
         self._run(f'DROP SCHEMA {CATALOG}."{db}"{cascade}', text, database)
         self._meta = {k: v for k, v in self._meta.items() if k[0] != db}
@@ -891,9 +869,7 @@ class QueryEngine:
         """Everything sqlglot parses: queries, INSERT, CREATE TABLE/VIEW, CTAS, DROP TABLE/VIEW."""
         tree = parse_trino(text)
         if isinstance(tree, exp.Command):
-            raise QueryFailure(
-                "NOT_SUPPORTED", f"Statement not supported: {tree.name.upper()}", position=(1, 1)
-            )
+            raise QueryFailure("NOT_SUPPORTED", f"Statement not supported: {tree.name.upper()}", position=(1, 1))
         self._require_database(database, text)
         if isinstance(tree, exp.Create):
             return self._create(tree, text, database)
@@ -904,9 +880,7 @@ class QueryEngine:
             return QueryOutcome("DML", [], [], int(rows[0][0]) if rows else 0, "csv", "INSERT")
         if isinstance(tree, (exp.Query, exp.Values)):
             return self._select(tree, text, database)
-        raise QueryFailure(
-            "NOT_SUPPORTED", f"Statement not supported: {type(tree).__name__.upper()}", position=(1, 1)
-        )
+        raise QueryFailure("NOT_SUPPORTED", f"Statement not supported: {type(tree).__name__.upper()}", position=(1, 1))
 
     def _select(self, tree: exp.Expression, text: str, database: str) -> QueryOutcome:
         duck_sql = translate(tree)

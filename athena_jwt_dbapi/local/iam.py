@@ -64,9 +64,7 @@ class Role:
         return f"arn:aws:iam::{self.account_id}:role/{self.name}"
 
     def trusts_issuer(self, issuer: str) -> bool:
-        return self.allowed_issuers is None or issuer.rstrip("/") in {
-            i.rstrip("/") for i in self.allowed_issuers
-        }
+        return self.allowed_issuers is None or issuer.rstrip("/") in {i.rstrip("/") for i in self.allowed_issuers}
 
     def trusts_subject(self, subject: str) -> bool:
         return any(fnmatchcase(subject, pattern) for pattern in self.allowed_subjects)

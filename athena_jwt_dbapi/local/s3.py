@@ -13,6 +13,7 @@ usable for the next stack.
 from __future__ import annotations
 
 import http.client
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -49,9 +50,7 @@ _CHUNK = 64 * 1024
 _UPSTREAM_TIMEOUT = 60.0
 
 
-def _error_response(
-    err: ServiceError, request_id: str, method: str
-) -> tuple[str, list[tuple[str, str]], bytes]:
+def _error_response(err: ServiceError, request_id: str, method: str) -> tuple[str, list[tuple[str, str]], bytes]:
     body = b""
     if method != "HEAD":  # S3 sends no body on HEAD errors; clients see only the status.
         body = (
@@ -84,6 +83,8 @@ class S3Front:
         self._moto: Any = None
         self._moto_port = 0
         self._front: BackgroundServer | None = None
+        self._client_lock = threading.Lock()
+        self._client: Any = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -110,6 +111,8 @@ class S3Front:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        with self._client_lock:
+            self._client = None
 
     def __enter__(self) -> S3Front:
         return self.start()
@@ -141,9 +144,16 @@ class S3Front:
     def internal_client(self) -> Any:
         """A client that bypasses authentication, for the stack itself (buckets, query results).
 
-        Typed ``Any`` so the module does not depend on optional boto3 service stubs being installed.
+        Built once per start (clients are thread-safe; building them is not, and is slow), and typed
+        ``Any`` so the module does not depend on optional boto3 service stubs being installed.
         """
-        return boto3.client(
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._new_internal_client()
+            return self._client
+
+    def _new_internal_client(self) -> Any:
+        return boto3.session.Session().client(
             "s3",
             endpoint_url=self.moto_url,
             region_name=self.region,
@@ -153,14 +163,18 @@ class S3Front:
         )
 
     def create_bucket(self, name: str) -> None:
+        """Create ``name``; a bucket this stack (or another in the process) already made is fine."""
         client = self.internal_client()
-        if self.region == "us-east-1":
-            client.create_bucket(Bucket=name)
-        else:
-            client.create_bucket(
-                Bucket=name,
-                CreateBucketConfiguration={"LocationConstraint": self.region},
-            )
+        try:
+            if self.region == "us-east-1":
+                client.create_bucket(Bucket=name)
+            else:
+                client.create_bucket(
+                    Bucket=name,
+                    CreateBucketConfiguration={"LocationConstraint": self.region},
+                )
+        except client.exceptions.BucketAlreadyOwnedByYou:
+            pass
 
     def put_object(self, bucket: str, key: str, body: bytes) -> None:
         self.internal_client().put_object(Bucket=bucket, Key=key, Body=body)

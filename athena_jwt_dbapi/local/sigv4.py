@@ -52,8 +52,7 @@ _JSON_SIG_MSG = (
     "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
 _S3_SIG_MSG = (
-    "The request signature we calculated does not match the signature you provided. "
-    "Check your key and signing method."
+    "The request signature we calculated does not match the signature you provided. Check your key and signing method."
 )
 _INVALID_TOKEN_MSG = "The security token included in the request is invalid."
 _EXPIRED_TOKEN_MSG = "The security token included in the request is expired"
@@ -189,7 +188,7 @@ def parse_authorization(header: str, protocol: Protocol) -> ParsedAuthorization:
             protocol,
             "malformed",
             "The authorization header is malformed; the Credential is mal-formed; "
-            "expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
+            'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
         )
     return ParsedAuthorization(
         access_key_id=scope[0],
@@ -255,9 +254,7 @@ def _request_timestamp(request: Request, protocol: Protocol) -> tuple[str, datet
     except (ValueError, TypeError):
         pass
     if protocol == "rest-xml":
-        raise ServiceError(
-            "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", 403
-        )
+        raise ServiceError("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", 403)
     raise _fail(
         protocol,
         "malformed",
@@ -273,9 +270,7 @@ def _payload_hash(request: Request, service: str, protocol: Protocol, *, presign
         return "UNSIGNED-PAYLOAD"  # S3 presigned URLs never sign the body
     if declared is None:
         if service == "s3":
-            raise ServiceError(
-                "InvalidRequest", "Missing required header for this request: x-amz-content-sha256", 400
-            )
+            raise ServiceError("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", 400)
         return actual
     if _HEX64.match(declared):
         if not hmac.compare_digest(declared, actual):
@@ -354,9 +349,7 @@ def _from_query(request: Request, protocol: Protocol) -> SignedRequest:
     return SignedRequest(auth, params["X-Amz-Date"], when, params.get("X-Amz-Security-Token"), expires)
 
 
-def expected_signature(
-    request: Request, signed: SignedRequest, creds: IssuedCredentials, payload_hash: str
-) -> str:
+def expected_signature(request: Request, signed: SignedRequest, creds: IssuedCredentials, payload_hash: str) -> str:
     """Recompute the signature with botocore's SigV4 building blocks over the wire request."""
     auth = signed.auth
     raw_path, raw_query = _raw_path_and_query(request)
@@ -408,10 +401,7 @@ def _check_scope(signed: SignedRequest, service: str, region: str | None, proto:
         raise _fail(proto, "scope", msg)
     if region is not None and auth.region != region:
         if proto == "rest-xml":
-            msg = (
-                f"The authorization header is malformed; the region '{auth.region}' is wrong; "
-                f"expecting '{region}'"
-            )
+            msg = f"The authorization header is malformed; the region '{auth.region}' is wrong; expecting '{region}'"
         else:
             msg = "Credential should be scoped to a valid region. "
         raise _fail(proto, "scope", msg)
@@ -481,9 +471,7 @@ def verify_sigv4(
             if name.lower().startswith("x-amz-") and name.lower() not in signed.auth.signed_headers
         )
         if unsigned:
-            raise ServiceError(
-                "AccessDenied", "There were headers present in the request which were not signed", 403
-            )
+            raise ServiceError("AccessDenied", "There were headers present in the request which were not signed", 403)
 
     payload_hash = _payload_hash(request, service, proto, presigned=signed.presigned)
     expected = expected_signature(request, signed, creds, payload_hash)

@@ -177,6 +177,11 @@ class StsService:
         with self._lock:
             self._failures.extend([code] * n)
 
+    def clear_failures(self) -> None:
+        """Forget failures scheduled with :meth:`fail_next` that have not happened yet."""
+        with self._lock:
+            self._failures.clear()
+
     # -- WSGI -----------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -326,8 +331,7 @@ class StsService:
         if claims["exp"] <= epoch:
             raise ServiceError(
                 "ExpiredTokenException",
-                f"Token expired: current date/time {epoch} must be before "
-                f"the expiration date/time {claims['exp']}",
+                f"Token expired: current date/time {epoch} must be before the expiration date/time {claims['exp']}",
                 400,
             )
         nbf = claims.get("nbf")
@@ -369,9 +373,7 @@ def _provider_arn(role: Role, issuer: str) -> str:
 
 def _assume_role_xml(creds: IssuedCredentials, claims: Mapping[str, Any], request_id: str) -> str:
     aud = claims.get("aud")
-    audience = aud if isinstance(aud, str) else next(
-        (a for a in (aud or []) if a in creds.role.allowed_audiences), ""
-    )
+    audience = aud if isinstance(aud, str) else next((a for a in (aud or []) if a in creds.role.allowed_audiences), "")
     e = escape
     return (
         f'<AssumeRoleWithWebIdentityResponse xmlns="{STS_NAMESPACE}">\n'

@@ -1,0 +1,251 @@
+"""``LocalAthena``: the whole offline stack — OIDC issuer, STS, Athena and S3 — on loopback.
+
+The pieces are wired exactly as in AWS: the issuer signs JWTs; STS trusts that issuer for the stack's
+roles and issues credentials; Athena and S3 accept only requests signed with credentials STS issued and
+not yet expired; Athena writes its results into S3 where the driver's S3-reading cursors find them.
+
+    with LocalAthena() as stack:
+        conn = athena_jwt_dbapi.connect(**stack.connect_parameters())
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from werkzeug.wrappers import Request
+
+from ._server import BackgroundServer
+from .athena import AthenaService
+from .engine import QueryEngine, QueryOutcome
+from .errors import ServiceError
+from .iam import CredentialStore, IssuedCredentials, Role
+from .issuer import DEFAULT_AUDIENCE, OidcIssuer
+from .s3 import S3Front
+from .sigv4 import verify_sigv4
+from .sts import StsService
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ROLE_NAME = "local-athena-analyst"
+DEFAULT_BUCKET = "local-athena-results"
+DEFAULT_SESSION_NAME = "local-session"
+
+
+class _StoppableApp:
+    """Wraps a WSGI app so a test can make a running service answer 503 ("a stopped server")."""
+
+    def __init__(self, app: Any, name: str) -> None:
+        self.app = app
+        self.name = name
+        self.down = threading.Event()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.down.is_set():
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [f"{self.name} is stopped".encode()]
+        return self.app(environ, start_response)
+
+
+class LocalAthena:
+    """Start with ``with LocalAthena() as stack:`` (or :meth:`start` / :meth:`stop`).
+
+    ``roles`` replaces the default role (``local-athena-analyst``, trusting this stack's issuer, any
+    subject, audience ``sts.amazonaws.com``, MaxSessionDuration 43200). ``credential_lifetime`` makes
+    every issued credential live that many seconds whatever the requested duration (a refresh knob).
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str = DEFAULT_REGION,
+        roles: list[Role] | None = None,
+        bucket: str = DEFAULT_BUCKET,
+        credential_lifetime: float | None = None,
+    ) -> None:
+        self.region = region
+        self.bucket = bucket
+        self.credentials = CredentialStore()
+        self._credential_lifetime = credential_lifetime
+        self.credentials.lifetime_override = credential_lifetime
+        self.issuer = OidcIssuer()
+        self.engine = QueryEngine()
+        default_roles = [Role(DEFAULT_ROLE_NAME, max_session_duration=43200)]
+        self.sts = StsService(self.credentials, roles if roles is not None else default_roles)
+        # No reset: moto's state is process-wide, and another stack (or the user's mock_aws) may be using it.
+        self.s3 = S3Front(self.credentials, region=region, reset_on_start=False)
+        self.athena = AthenaService(
+            self.engine,
+            authenticate=self._authenticate_athena,
+            write_object=self._write_object,
+            default_output_location=None,
+            region=region,
+        )
+        self._issuer_app = _StoppableApp(self.issuer, "issuer")
+        self._sts_app = _StoppableApp(self.sts, "sts")
+        self._athena_app = _StoppableApp(self.athena, "athena")
+        self._servers: list[BackgroundServer] = []
+        self._started = False
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> LocalAthena:
+        if self._started:
+            return self
+        werkzeug_log = logging.getLogger("werkzeug")
+        if werkzeug_log.level == logging.NOTSET:  # moto's server logs every request at INFO otherwise
+            werkzeug_log.setLevel(logging.WARNING)
+        try:
+            issuer_server = BackgroundServer(self._issuer_app).start()
+            self._servers.append(issuer_server)
+            self.issuer.base_url = issuer_server.url
+            self.sts.trust_issuer(self.issuer.issuer)
+            self._servers.append(BackgroundServer(self._sts_app).start())
+            self._servers.append(BackgroundServer(self._athena_app).start())
+            self.s3.start()
+            self.s3.create_bucket(self.bucket)
+            self.athena.add_workgroup("primary", output_location=self.output_location)
+        except BaseException:
+            self.stop()
+            raise
+        self._started = True
+        return self
+
+    def stop(self) -> None:
+        self.athena.shutdown()
+        for server in reversed(self._servers):
+            server.stop()
+        self._servers.clear()
+        self.s3.stop()
+        self._started = False
+
+    def __enter__(self) -> LocalAthena:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- what a client needs ----------------------------------------------------------------------
+
+    @property
+    def issuer_url(self) -> str:
+        return self.issuer.issuer
+
+    @property
+    def sts_endpoint(self) -> str:
+        return self._servers[1].url
+
+    @property
+    def athena_endpoint(self) -> str:
+        return self._servers[2].url
+
+    @property
+    def s3_endpoint(self) -> str:
+        return self.s3.url
+
+    @property
+    def role_arn(self) -> str:
+        return self.sts.roles()[0].arn
+
+    @property
+    def output_location(self) -> str:
+        return f"s3://{self.bucket}/results/"
+
+    def mint_token(
+        self,
+        sub: str = "local-user",
+        expires_in: int = 3600,
+        audience: str = DEFAULT_AUDIENCE,
+        **claims: Any,
+    ) -> str:
+        """A JWT signed by this stack's issuer, which this stack's STS accepts for its roles."""
+        return self.issuer.mint_token(sub=sub, expires_in=expires_in, audience=audience, extra_claims=claims or None)
+
+    def connect_parameters(self, token: str | None = None, **overrides: Any) -> dict[str, Any]:
+        """Keyword arguments for ``athena_jwt_dbapi.connect()`` (JDBC names) that reach this stack."""
+        parameters: dict[str, Any] = {
+            "CredentialsProvider": "JWT",
+            "JwtWebIdentityToken": token if token is not None else self.mint_token(),
+            "JwtRoleArn": self.role_arn,
+            "JwtRoleSessionName": DEFAULT_SESSION_NAME,
+            "Region": self.region,
+            "OutputLocation": self.output_location,
+            "AthenaEndpoint": self.athena_endpoint,
+            "StsEndpoint": self.sts_endpoint,
+            "S3Endpoint": self.s3_endpoint,
+        }
+        parameters.update(overrides)
+        return {k: v for k, v in parameters.items() if v is not None}
+
+    def jdbc_url(self, token: str | None = None, **overrides: Any) -> str:
+        """The same parameters as a JDBC URL (a token file or callable cannot go in a URL)."""
+        parameters = self.connect_parameters(token, **overrides)
+        return "jdbc:athena://" + ";".join(f"{k}={v}" for k, v in parameters.items()) + ";"
+
+    # --- data -------------------------------------------------------------------------------------
+
+    def seed(self, sql: str, *, database: str = "default") -> QueryOutcome:
+        """Run SQL directly in the engine (no auth, no S3): create and fill tables for tests."""
+        return self.engine.execute(sql, database=database)
+
+    def load_csv(self, table: str, path: str | Path, *, database: str = "default") -> int:
+        return self.engine.load_csv(table, str(path), database=database)
+
+    def load_parquet(self, table: str, path: str | Path, *, database: str = "default") -> int:
+        return self.engine.load_parquet(table, str(path), database=database)
+
+    # --- fault knobs ------------------------------------------------------------------------------
+
+    def expire_credentials(self) -> None:
+        """Every credential issued so far expires now (requests signed with them get ExpiredToken*)."""
+        self.credentials.expire_all()
+
+    def set_credential_lifetime(self, seconds: float | None) -> None:
+        """Credentials issued from now on live ``seconds`` (None: the requested duration)."""
+        self.credentials.lifetime_override = seconds
+
+    def fail_sts(self, times: int, code: str = "IDPCommunicationError") -> None:
+        self.sts.fail_next(times, code)
+
+    def throttle_athena(self, times: int) -> None:
+        self.athena.throttle_next(times)
+
+    def set_query_delay(self, seconds: float) -> None:
+        """Every query stays RUNNING this long (slow queries; cancel tests)."""
+        self.athena.query_delay = seconds
+
+    def set_service_down(self, service: str, down: bool = True) -> None:
+        """Make ``issuer``, ``sts`` or ``athena`` answer 503 (a stopped server) until set back."""
+        apps = {"issuer": self._issuer_app, "sts": self._sts_app, "athena": self._athena_app}
+        event = apps[service].down
+        event.set() if down else event.clear()
+
+    def reset_faults(self) -> None:
+        """Undo every fault knob (credential lifetime, STS failures, throttling, delays, stopped services)."""
+        self.credentials.lifetime_override = self._credential_lifetime
+        self.sts.clear_failures()
+        self.athena.throttle_next(0)
+        self.athena.query_delay = 0.0
+        self.athena.queued_delay = 0.0
+        for app in (self._issuer_app, self._sts_app, self._athena_app):
+            app.down.clear()
+
+    # --- wiring -----------------------------------------------------------------------------------
+
+    def _authenticate_athena(self, request: Request) -> IssuedCredentials:
+        return verify_sigv4(request, self.credentials, service="athena", protocol="json", region=self.region)
+
+    def _write_object(self, bucket: str, key: str, body: bytes) -> None:
+        try:
+            self.s3.put_object(bucket, key, body)
+        except Exception as error:
+            raise ServiceError(
+                "InvalidRequestException", f"Unable to write query results to s3://{bucket}/{key}: {error}"
+            ) from error
+
+    def __repr__(self) -> str:
+        state = "running" if self._started else "stopped"
+        endpoints = ", ".join(urlsplit(s.url).netloc for s in self._servers)
+        return f"<LocalAthena {state} region={self.region} servers=[{endpoints}] s3={self.s3.url if self._started else ''}>"
