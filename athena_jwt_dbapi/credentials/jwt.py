@@ -19,6 +19,7 @@ import botocore.session
 from botocore.client import BaseClient
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from botocore.parsers import ResponseParserError
 
 from ..catalogue import CALLABLE, Alias, Parameter, all_of, length, pattern
 from ..errors import CredentialsError, ParameterError
@@ -239,7 +240,7 @@ class JwtCredentialsProvider(CredentialsProvider):
                 code="ParamValidationError",
                 role_arn=self.role_arn,
             ) from None
-        except BotoCoreError as error:
+        except (BotoCoreError, ResponseParserError) as error:
             raise CredentialsError(
                 f"Could not call STS for role {self.role_arn}: {redact(str(error))}",
                 code=type(error).__name__,
