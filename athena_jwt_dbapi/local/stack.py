@@ -248,4 +248,4 @@ class LocalAthena:
     def __repr__(self) -> str:
         state = "running" if self._started else "stopped"
         endpoints = ", ".join(urlsplit(s.url).netloc for s in self._servers)
-        return f"<LocalAthena {state} region={self.region} servers=[{endpoints}] s3={self.s3.url if self._started else ''}>"
+        return f"<LocalAthena {state} region={self.region} servers=[{endpoints}]>"

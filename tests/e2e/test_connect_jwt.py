@@ -105,7 +105,7 @@ def test_untrusted_subject_is_access_denied(local_athena: LocalAthena) -> None:
 
 def test_duration_over_the_roles_maximum(local_athena: LocalAthena) -> None:
     role = local_athena.sts.add_role(Role("one-hour", max_session_duration=3600))
-    with pytest.raises(db.CredentialsError, match="ValidationError.*MaxSessionDuration"):
+    with pytest.raises(db.CredentialsError, match=r"ValidationError.*MaxSessionDuration"):
         db.connect(**local_athena.connect_parameters(JwtRoleArn=role.arn, RoleSessionDuration=7200))
 
 
