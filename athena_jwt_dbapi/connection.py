@@ -12,6 +12,7 @@ from typing import Any
 from botocore.client import BaseClient
 from pyathena.connection import Connection as PyAthenaConnection
 
+from ._arrow import substitute_cursor_class
 from .errors import ProgrammingError
 
 
@@ -67,8 +68,10 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
             return self._s3
 
     def cursor(self, cursor: Any = None, **kwargs: Any) -> Any:
+        """A cursor of ``cursor`` (default: the connection's class); PyAthena's Arrow cursors are swapped
+        for subclasses that read results through ``S3Endpoint`` (see :mod:`._arrow`)."""
         self._check_open()
-        return super().cursor(cursor, **kwargs)
+        return super().cursor(substitute_cursor_class(cursor or self.cursor_class), **kwargs)
 
     def close(self) -> None:
         """Close the network connections; further use raises ProgrammingError. Closing twice is fine."""

@@ -184,8 +184,8 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "S3Endpoint",
         str,
-        "S3 endpoint for reading results.",
-        validator=ENDPOINT,
+        "S3 endpoint for reading results (scheme, host and port; no path).",
+        validator=pattern(r"(https?://)?[A-Za-z0-9.\-\[\]:]+(:\d+)?/?", "a host name or an http(s) URL without a path"),
         applied="PyAthena's S3 client, its S3 filesystem and pyarrow's S3FileSystem",
     ),
     Parameter(
