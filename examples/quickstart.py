@@ -41,28 +41,34 @@ def connection_parameters() -> Iterator[tuple[str, dict[str, Any] | str]]:
     if len(sys.argv) > 1:
         yield "AWS (JDBC URL from the command line)", sys.argv[1]
     elif os.environ.get("AWS_WEB_IDENTITY_TOKEN_FILE") and os.environ.get("AWS_ROLE_ARN"):
-        yield "AWS (web identity from the environment)", {
-            "CredentialsProvider": "JWT",  # token file, role and session name come from AWS_* variables
-            "Region": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-            "OutputLocation": os.environ.get("ATHENA_OUTPUT_LOCATION"),
-            "WorkGroup": os.environ.get("ATHENA_WORK_GROUP", "primary"),
-        }
+        yield (
+            "AWS (web identity from the environment)",
+            {
+                "CredentialsProvider": "JWT",  # token file, role and session name come from AWS_* variables
+                "Region": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+                "OutputLocation": os.environ.get("ATHENA_OUTPUT_LOCATION"),
+                "WorkGroup": os.environ.get("ATHENA_WORK_GROUP", "primary"),
+            },
+        )
     else:
         from athena_jwt_dbapi.local import LocalAthena
 
         with LocalAthena() as stack:
             token = stack.mint_token(sub="quickstart-user")  # your IdP would issue this JWT
-            yield "the local stack (athena_jwt_dbapi.local)", {
-                "CredentialsProvider": "JWT",
-                "JwtWebIdentityToken": token,
-                "JwtRoleArn": stack.role_arn,
-                "JwtRoleSessionName": "quickstart",
-                "Region": stack.region,
-                "OutputLocation": stack.output_location,
-                "AthenaEndpoint": stack.athena_endpoint,
-                "StsEndpoint": stack.sts_endpoint,
-                "S3Endpoint": stack.s3_endpoint,
-            }
+            yield (
+                "the local stack (athena_jwt_dbapi.local)",
+                {
+                    "CredentialsProvider": "JWT",
+                    "JwtWebIdentityToken": token,
+                    "JwtRoleArn": stack.role_arn,
+                    "JwtRoleSessionName": "quickstart",
+                    "Region": stack.region,
+                    "OutputLocation": stack.output_location,
+                    "AthenaEndpoint": stack.athena_endpoint,
+                    "StsEndpoint": stack.sts_endpoint,
+                    "S3Endpoint": stack.s3_endpoint,
+                },
+            )
 
 
 def main() -> None:
