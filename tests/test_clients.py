@@ -1,0 +1,78 @@
+"""botocore settings derived from the parameters (retries, timeouts, proxies, user agent, endpoints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.config import Config
+
+from athena_jwt_dbapi.clients import client_config, endpoint_url, is_proxy_exempt
+from athena_jwt_dbapi.redaction import redact
+
+
+def config(service: str = "athena", **settings: Any) -> Config:
+    return client_config(settings, service, "eu-west-1")
+
+
+def test_standard_retries_by_default() -> None:
+    assert config().retries == {"mode": "standard"}
+
+
+def test_num_retries() -> None:
+    assert config(NumRetries=4).retries == {"mode": "standard", "total_max_attempts": 5}
+
+
+def test_network_timeout() -> None:
+    chosen = config(NetworkTimeoutMillis=2500)
+    assert (chosen.connect_timeout, chosen.read_timeout) == (2.5, 2.5)
+
+
+def test_application_name_in_user_agent() -> None:
+    assert config(ApplicationName="etl-job").user_agent_extra == "athena-jwt-dbapi etl-job"
+
+
+def test_user_config_is_kept_under_ours() -> None:
+    merged = client_config(
+        {"NumRetries": 1}, "athena", "eu-west-1", Config(max_pool_connections=50, user_agent_extra="mine")
+    )
+    assert merged.max_pool_connections == 50
+    assert merged.retries == {"mode": "standard", "total_max_attempts": 2}
+    assert merged.user_agent_extra == "mine athena-jwt-dbapi"
+
+
+def test_proxy_url_with_credentials_is_encoded_and_registered_secret() -> None:
+    chosen = config(ProxyHost="proxy.corp", ProxyPort=3128, ProxyUsername="me@corp", ProxyPassword="p@ss:word")
+    assert chosen.proxies == {"http": "http://me%40corp:p%40ss%3Aword@proxy.corp:3128"} | {
+        "https": "http://me%40corp:p%40ss%3Aword@proxy.corp:3128"
+    }
+    assert "p%40ss%3Aword" not in redact(str(chosen.proxies))
+
+
+@pytest.mark.parametrize(
+    ("exempt", "service", "expected"),
+    [
+        ("athena.eu-west-1.amazonaws.com", "athena", True),
+        ("*.amazonaws.com", "s3", True),
+        ("amazonaws.com", "sts", True),
+        ("*.internal", "athena", False),
+        ("", "athena", False),
+    ],
+)
+def test_proxy_exemption_per_service_host(exempt: str, service: str, expected: bool) -> None:
+    chosen = config(service, ProxyHost="proxy", ProxyPort=8080, ProxyExemptHosts=exempt)
+    assert (chosen.proxies is None) == expected
+
+
+def test_exemption_of_an_endpoint_override() -> None:
+    settings = {"AthenaEndpoint": "http://127.0.0.1:9999", "ProxyExemptHosts": "localhost|127.0.0.1"}
+    assert is_proxy_exempt(settings, "127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("athena.example.com", "https://athena.example.com"), ("http://127.0.0.1:1", "http://127.0.0.1:1")],
+)
+def test_endpoints_get_https_when_no_scheme(value: str, expected: str) -> None:
+    assert endpoint_url({"AthenaEndpoint": value}, "athena") == expected
+    assert endpoint_url({}, "athena") is None
