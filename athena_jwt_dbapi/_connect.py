@@ -6,7 +6,6 @@ Everything that can be checked locally is checked before the first network call 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, Credentials
 
 from . import logfile
+from ._warn import warn
 from .catalogue import Parameter
 from .clients import client_config, endpoint_url
 from .connection import Connection
@@ -122,10 +122,9 @@ def _cursor_options(settings: Settings) -> dict[str, Any]:
 
         options["cursor_class"] = S3FSCursor
     elif fetcher == "GetQueryResultsStream":
-        warnings.warn(
+        warn(
             "ResultFetcher=GetQueryResultsStream has no Python client; results are fetched with GetQueryResults.",
             ParameterNotAppliedWarning,
-            stacklevel=4,
         )
     if settings.get("cursor_class") is not None:
         options["cursor_class"] = settings["cursor_class"]
@@ -133,10 +132,9 @@ def _cursor_options(settings: Settings) -> dict[str, Any]:
     fetch_size = settings["FetchSize"]
     if fetch_size and "arraysize" not in cursor_kwargs:
         if fetch_size > _PLAIN_CURSOR_MAX_ARRAYSIZE:
-            warnings.warn(
+            warn(
                 f"FetchSize={fetch_size} exceeds the 1,000 rows of a GetQueryResults page; using 1000.",
                 ParameterNotAppliedWarning,
-                stacklevel=4,
             )
             fetch_size = _PLAIN_CURSOR_MAX_ARRAYSIZE
         cursor_kwargs["arraysize"] = fetch_size
@@ -201,7 +199,7 @@ def plan(dsn: str | None = None, /, **kwargs: Any) -> Plan:
     parameters: tuple[Parameter, ...] = (*COMMON_PARAMETERS, *PYATHENA_OPTIONS, *provider_class.parameters)
     settings, notices = resolve(sources, parameters, _foreign_parameters(provider_class))
     for notice in notices:
-        warnings.warn(notice, ParameterNotAppliedWarning, stacklevel=3)
+        warn(notice, ParameterNotAppliedWarning)
     _check_combinations(settings, provider_class)
     cursor_options = _cursor_options(settings)
 

@@ -8,8 +8,7 @@ segment without ``=`` is the JDBC 2.x host form (``athena.us-east-1.amazonaws.co
 
 from __future__ import annotations
 
-import warnings
-
+from ._warn import warn
 from .errors import ParameterError
 
 PREFIX = "jdbc:athena://"
@@ -24,11 +23,7 @@ def parse_jdbc_url(url: str) -> dict[str, str]:
     if lowered.startswith(PREFIX):
         body = url[len(PREFIX) :]
     elif lowered.startswith(LEGACY_PREFIX):
-        warnings.warn(
-            "The jdbc:awsathena:// prefix is deprecated; use jdbc:athena://.",
-            DeprecationWarning,
-            stacklevel=3,
-        )
+        warn("The jdbc:awsathena:// prefix is deprecated; use jdbc:athena://.", DeprecationWarning)
         body = url[len(LEGACY_PREFIX) :]
     else:
         raise ParameterError(

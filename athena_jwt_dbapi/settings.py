@@ -9,11 +9,11 @@ unknown name is an error that suggests the closest known one. Nothing here touch
 from __future__ import annotations
 
 import difflib
-import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._warn import warn
 from .catalogue import Parameter
 from .errors import ParameterError
 from .redaction import REDACTED, redact, register_secret
@@ -130,11 +130,7 @@ def _canonicalize(
             continue
         for known in parameter.aliases:
             if known.name == alias and known.deprecated:
-                warnings.warn(
-                    f"Connection property {alias} is deprecated; use {parameter.name}.",
-                    DeprecationWarning,
-                    stacklevel=4,
-                )
+                warn(f"Connection property {alias} is deprecated; use {parameter.name}.", DeprecationWarning)
         previous = result.get(parameter.name)
         if previous is not None and previous.value != value:
             raise ParameterError(

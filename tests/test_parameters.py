@@ -381,3 +381,12 @@ def test_settings_repr_hides_secrets() -> None:
     assert TOKEN not in repr(settings)
     assert "hunter2-proxy" not in repr(settings)
     assert "***" in repr(settings)
+
+
+def test_warnings_point_at_the_callers_line() -> None:
+    with pytest.warns(DeprecationWarning) as record:
+        plan(**{k: v for k, v in JWT.items() if k != "JwtRoleArn"}, role_arn=ROLE_ARN)
+    assert record[0].filename == __file__
+    with pytest.warns(ParameterNotAppliedWarning) as record:
+        plan(**JWT, LakeFormationEndpoint="lf.example.com")
+    assert record[0].filename == __file__
