@@ -283,3 +283,32 @@ def test_application_name_is_in_the_user_agent(local_athena: LocalAthena) -> Non
         agent = conn.client.meta.config.user_agent_extra
         assert "nightly-report" in agent
         assert "nightly-report" in conn.s3_client.meta.config.user_agent_extra
+
+
+def test_execution_parameters_with_qmark(conn: db.Connection, local_athena: LocalAthena) -> None:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT customer FROM orders WHERE id = ? AND paid = ?", ["1", "true"], paramstyle="qmark")
+        assert cursor.fetchall() == [("alice",)]
+        assert local_athena.athena.execution(cursor.query_id).parameters == ["1", "true"]
+
+
+def test_pyformat_parameters_are_formatted_client_side(conn: db.Connection) -> None:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT id FROM orders WHERE customer = %(name)s", {"name": 'bob "the builder", jr.'})
+        assert cursor.fetchall() == [(2,)]
+
+
+def test_ddl_insert_show_describe_through_the_driver(conn: db.Connection) -> None:
+    with conn.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS events (id bigint, kind varchar)")
+        cursor.execute("INSERT INTO events VALUES (1, 'click'), (2, 'view')")
+        assert cursor.rowcount == 2
+        cursor.execute("SHOW TABLES")
+        assert ("events",) in cursor.fetchall()
+        cursor.execute("DESCRIBE events")
+        described = [row[0].split("\t")[0].strip() for row in cursor.fetchall()]
+        assert described[:2] == ["id", "kind"]
+        cursor.execute("CREATE TABLE events_copy AS SELECT * FROM events WHERE kind = 'view'")
+        cursor.execute("SELECT count(*) FROM events_copy")
+        assert cursor.fetchone() == (1,)
+        cursor.execute("DROP TABLE events_copy")
