@@ -14,6 +14,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, Credentials
+from botocore.exceptions import BotoCoreError, ClientError
 
 from . import logfile
 from ._warn import warn
@@ -29,7 +30,7 @@ from .credentials import (
 from .dsn import parse_jdbc_url
 from .errors import CredentialsError, Error, OperationalError, ParameterError
 from .parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS
-from .redaction import install_log_filter, redact
+from .redaction import install_log_filter, redact, register_secret
 from .settings import ParameterNotAppliedWarning, Settings, find_provider_name, resolve
 
 _PLAIN_CURSOR_MAX_ARRAYSIZE = 1000
@@ -87,6 +88,8 @@ def _check_combinations(settings: Settings, provider: type[CredentialsProvider])
         raise ParameterError("ProxyPort", "Connection property ProxyPort needs ProxyHost.")
     if (settings.get("ProxyUsername") or settings.get("ProxyPassword")) and not settings.get("ProxyHost"):
         raise ParameterError("ProxyUsername", "Proxy credentials need ProxyHost.")
+    if settings.get("ProxyPassword") and not settings.get("ProxyUsername"):
+        raise ParameterError("ProxyPassword", "Connection property ProxyPassword needs ProxyUsername.")
     if settings.given("CredentialsProviderArguments") and not provider.accepts_arguments:
         raise ParameterError(
             "CredentialsProviderArguments",
@@ -228,14 +231,28 @@ def connect(dsn: str | None = None, /, **kwargs: Any) -> Connection:
     """
     decided = plan(dsn, **kwargs)
     settings, region, config_for = decided.settings, decided.region, decided.config_for
-    logfile.configure(settings.get("LogPath"), settings["LogLevel"])
+    try:
+        logfile.configure(settings.get("LogPath"), settings["LogLevel"], include_botocore=settings.given("LogLevel"))
+    except (OSError, ValueError) as error:
+        raise ParameterError(
+            "LogPath", f"Invalid value specified for connection property: LogPath. {type(error).__name__}: {error}"
+        ) from None
 
     # --- from here on, the network ---
     install_log_filter()
     credentials = decided.provider.load()
     if credentials is None:
         raise CredentialsError(f"The {decided.provider.name} credentials provider found no credentials.")
-    credentials.get_frozen_credentials()  # eager: a refused token fails here, not at the first query
+    try:  # eager: a refused token fails here, not at the first query
+        frozen = credentials.get_frozen_credentials()
+    except Error:
+        raise
+    except (BotoCoreError, ClientError) as error:  # an SDK provider's deferred assume-role, SSO, ...
+        raise CredentialsError(
+            f"The {decided.provider.name} credentials provider could not get credentials: {redact(str(error))}"
+        ) from None
+    register_secret(frozen.secret_key)
+    register_secret(frozen.token)
 
     botocore_session = botocore.session.Session()
     botocore_session.register_component(

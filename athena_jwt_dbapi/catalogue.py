@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 #: A check returns ``None`` when the value is fine, else a sentence saying what is wrong.
 Validator = Callable[[Any], "str | None"]
@@ -59,7 +60,7 @@ class Parameter:
 
 def pattern(regex: str, meaning: str) -> Validator:
     """A check that the whole string matches ``regex``; ``meaning`` describes the expected shape."""
-    compiled = re.compile(regex)
+    compiled = re.compile(regex, re.ASCII)  # AWS patterns are ASCII: \w must not accept "é"
 
     def check(value: Any) -> str | None:
         if isinstance(value, str) and compiled.fullmatch(value):
@@ -90,6 +91,39 @@ def all_of(*checks: Validator) -> Validator:
     return check
 
 
+def endpoint(*, allow_path: bool = True) -> Validator:
+    """A host name or an http(s) URL whose port (if any) is valid; ``https://`` is assumed when absent."""
+
+    def check(value: Any) -> str | None:
+        meaning = "a host name or an http(s) URL" + ("" if allow_path else " without a path")
+        if not isinstance(value, str) or not value or any(c.isspace() for c in value):
+            return f"It must be {meaning}."
+        url = value if "://" in value else f"https://{value}"
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return f"It must be {meaning} with a port between 1 and 65535."
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+            return f"It must be {meaning} (no user name or password in it)."
+        if port == 0 or (not allow_path and parts.path not in ("", "/")) or parts.query or parts.fragment:
+            return f"It must be {meaning}."
+        return None
+
+    return check
+
+
+def instance_of(*kinds: type, meaning: str) -> Validator:
+    def check(value: Any) -> str | None:
+        return None if isinstance(value, kinds) else f"It must be {meaning}, not {type(value).__name__}."
+
+    return check
+
+
+def a_class(value: Any) -> str | None:
+    return None if isinstance(value, type) else f"It must be a class, not {type(value).__name__}."
+
+
 S3_URI = pattern(r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?", "an S3 URI such as s3://bucket/prefix/")
-ENDPOINT = pattern(r"(https?://)?[A-Za-z0-9.\-\[\]:]+(:\d+)?(/.*)?", "a host name or an http(s) URL")
+ENDPOINT = endpoint()
 CALLABLE: Validator = lambda value: None if callable(value) else "It must be a callable."  # noqa: E731

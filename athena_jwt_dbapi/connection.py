@@ -14,6 +14,7 @@ from pyathena.connection import Connection as PyAthenaConnection
 
 from ._arrow import substitute_cursor_class
 from .errors import ProgrammingError
+from .redaction import install_log_filter
 
 
 class Connection(PyAthenaConnection):  # type: ignore[type-arg]
@@ -71,7 +72,9 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
         """A cursor of ``cursor`` (default: the connection's class); PyAthena's Arrow cursors are swapped
         for subclasses that read results through ``S3Endpoint`` (see :mod:`._arrow`)."""
         self._check_open()
-        return super().cursor(substitute_cursor_class(cursor or self.cursor_class), **kwargs)
+        created = super().cursor(substitute_cursor_class(cursor or self.cursor_class), **kwargs)
+        install_log_filter()  # cursor modules (pandas, s3fs, ...) create their loggers on first import
+        return created
 
     def close(self) -> None:
         """Close the network connections; further use raises ProgrammingError. Closing twice is fine."""

@@ -21,17 +21,22 @@ _LEVELS = {
     "DEBUG": logging.DEBUG,
     "TRACE": logging.DEBUG,
 }
-_LOGGERS = ("athena_jwt_dbapi", "pyathena", "botocore")
+_OWN_LOGGERS = ("athena_jwt_dbapi", "pyathena")
 _lock = threading.Lock()
 _handlers: dict[str, logging.Handler] = {}
 
 
-def configure(directory: str | None, level_name: str) -> str | None:
-    """Attach (once per file) a redacted file handler; returns the file's path, or None if not logging."""
+def configure(directory: str | None, level_name: str, *, include_botocore: bool = False) -> str | None:
+    """Attach (once per file) a redacted file handler; returns the file's path, or None if not logging.
+
+    botocore joins only when ``LogLevel`` is given explicitly: lowering botocore's level to DEBUG also
+    sends its records to the application's own handlers, which the default (TRACE) should not impose.
+    """
     if not directory or level_name == "OFF":
         return None
     path = os.path.join(os.path.abspath(os.path.expanduser(directory)), FILE_NAME)
     level = _LEVELS[level_name]
+    loggers = (*_OWN_LOGGERS, "botocore") if include_botocore else _OWN_LOGGERS
     with _lock:
         handler = _handlers.get(path)
         if handler is None:
@@ -40,10 +45,10 @@ def configure(directory: str | None, level_name: str) -> str | None:
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
             handler.addFilter(RedactingFilter())
             _handlers[path] = handler
-            for name in _LOGGERS:
-                logging.getLogger(name).addHandler(handler)
         handler.setLevel(level)
-        for name in _LOGGERS:
+        for name in loggers:
+            if handler not in logging.getLogger(name).handlers:
+                logging.getLogger(name).addHandler(handler)
             logger = logging.getLogger(name)
             if logger.getEffectiveLevel() > level:
                 logger.setLevel(level)

@@ -7,7 +7,12 @@ declared by each provider (see :mod:`.credentials`).
 
 from __future__ import annotations
 
-from .catalogue import ENDPOINT, S3_URI, Alias, Parameter, length, pattern
+from botocore.config import Config
+from pyathena.converter import Converter
+from pyathena.formatter import Formatter
+from pyathena.util import RetryConfig
+
+from .catalogue import CALLABLE, ENDPOINT, S3_URI, Alias, Parameter, a_class, endpoint, instance_of, length, pattern
 
 _NO_STREAMING = "Athena's streaming result API (GetQueryResultsStream) has no Python SDK client"
 
@@ -138,6 +143,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         default=100,
         aliases=(Alias("MinQueryExecutionPollingInterval"),),
         minimum=1,
+        maximum=3_600_000,
         applied="PyAthena poll_interval (milliseconds to seconds)",
     ),
     Parameter(
@@ -147,6 +153,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         default=5000,
         aliases=(Alias("MaxQueryExecutionPollingInterval"),),
         minimum=1,
+        maximum=3_600_000,
         not_applied="PyAthena polls at a fixed interval (MinQueryExecutionPollingIntervalMillis)",
     ),
     Parameter(
@@ -155,6 +162,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         "Growth factor of the poll interval.",
         default=2,
         minimum=1,
+        maximum=100,
         not_applied="PyAthena polls at a fixed interval (MinQueryExecutionPollingIntervalMillis)",
     ),
     Parameter(
@@ -185,7 +193,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         "S3Endpoint",
         str,
         "S3 endpoint for reading results (scheme, host and port; no path).",
-        validator=pattern(r"(https?://)?[A-Za-z0-9.\-\[\]:]+(:\d+)?/?", "a host name or an http(s) URL without a path"),
+        validator=endpoint(allow_path=False),
         applied="PyAthena's S3 client, its S3 filesystem and pyarrow's S3FileSystem",
     ),
     Parameter(
@@ -221,7 +229,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         "ProxyHost",
         str,
         "HTTP(S) proxy host.",
-        validator=pattern(r"(https?://)?[A-Za-z0-9.\-\[\]:]+", "a host name"),
+        validator=endpoint(allow_path=False),
         applied="botocore proxies of every client (not of hosts in ProxyExemptHosts)",
     ),
     Parameter(
@@ -306,24 +314,41 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         int,
         "Socket connect and read timeout.",
         minimum=1,
+        maximum=86_400_000,
         applied="botocore connect_timeout and read_timeout",
     ),
 )
 
-#: PyAthena's Python-only options: passed to ``pyathena.connection.Connection`` as they are.
+#: PyAthena's Python-only options: passed to ``pyathena.connection.Connection`` as they are, once their
+#: type is checked (a wrong type would otherwise fail deep inside PyAthena with a TypeError).
 PYATHENA_OPTIONS: tuple[Parameter, ...] = tuple(
-    Parameter(name, object, description, group="pyathena", applied="passed to PyAthena as is")
-    for name, description in (
-        ("cursor_class", "Default cursor class (PandasCursor, ArrowCursor, DictCursor, ...)."),
-        ("cursor_kwargs", "Keyword arguments for every cursor."),
-        ("converter", "PyAthena type converter."),
-        ("formatter", "PyAthena parameter formatter."),
-        ("retry_config", "PyAthena's RetryConfig for its own polling retries."),
-        ("config", "A botocore Config merged under the one built from the parameters."),
-        ("s3_config", "A botocore Config for the S3 client only."),
-        ("kill_on_interrupt", "Stop the query on KeyboardInterrupt (default True)."),
-        ("on_start_query_execution", "Callback with each query id."),
-        ("on_poll", "Callback per poll."),
-        ("glue_metadata_fallback", "Answer throttled metadata requests from Glue."),
+    Parameter(name, kind, description, group="pyathena", validator=check, applied="passed to PyAthena as is")
+    for name, kind, description, check in (
+        ("cursor_class", object, "Default cursor class (PandasCursor, ArrowCursor, DictCursor, ...).", a_class),
+        ("cursor_kwargs", object, "Keyword arguments for every cursor.", instance_of(dict, meaning="a dict")),
+        ("converter", object, "PyAthena type converter.", instance_of(Converter, meaning="a pyathena Converter")),
+        ("formatter", object, "PyAthena parameter formatter.", instance_of(Formatter, meaning="a pyathena Formatter")),
+        (
+            "retry_config",
+            object,
+            "PyAthena's RetryConfig for its own polling retries.",
+            instance_of(RetryConfig, meaning="a pyathena.util.RetryConfig"),
+        ),
+        (
+            "config",
+            object,
+            "A botocore Config merged under the one built from the parameters.",
+            instance_of(Config, meaning="a botocore.config.Config"),
+        ),
+        (
+            "s3_config",
+            object,
+            "A botocore Config for the S3 client only.",
+            instance_of(Config, meaning="a botocore.config.Config"),
+        ),
+        ("kill_on_interrupt", bool, "Stop the query on KeyboardInterrupt (default True).", None),
+        ("on_start_query_execution", object, "Callback with each query id.", CALLABLE),
+        ("on_poll", object, "Callback per poll.", CALLABLE),
+        ("glue_metadata_fallback", bool, "Answer throttled metadata requests from Glue.", None),
     )
 )

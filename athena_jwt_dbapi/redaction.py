@@ -41,8 +41,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         r"\1\2" + REDACTED + r"\2",
     ),
-    # HTTP headers as logged by botocore.auth / urllib3.
-    (re.compile(r"(x-amz-security-token[:=]\s*)\S+", re.IGNORECASE), r"\1" + REDACTED),
+    # HTTP headers as logged by botocore.auth / urllib3, and botocore.endpoint's header dict
+    # ('X-Amz-Security-Token': b'...').
+    (
+        re.compile(r"""(x-amz-security-token['"]?\s*[:=]\s*b?['"]?)[^'"\s,}]+""", re.IGNORECASE),
+        r"\1" + REDACTED,
+    ),
 )
 
 _MIN_SECRET_LENGTH = 4
@@ -108,16 +112,21 @@ _FILTER = RedactingFilter()
 _LOGGER_PREFIXES = ("botocore", "boto3", "urllib3", "pyathena", "s3fs", "fsspec", "athena_jwt_dbapi")
 _filtered: weakref.WeakSet[logging.Logger] = weakref.WeakSet()
 _install_lock = threading.Lock()
+_loggers_seen = -1
 
 
 def install_log_filter() -> None:
     """Attach the redacting filter to every logger of the libraries that see our secrets.
 
     Filters on a logger apply only to records created on that very logger, not to its children, so
-    each existing logger of those libraries gets it. Called at every ``connect()``, after the clients
-    exist, so loggers that botocore creates lazily are covered too.
+    each existing logger of those libraries gets it. Called at every ``connect()`` and every new cursor,
+    so loggers that the libraries create lazily are covered too; it rescans only when loggers were added.
     """
+    global _loggers_seen
     with _install_lock:
+        if len(logging.root.manager.loggerDict) == _loggers_seen:
+            return
+        _loggers_seen = len(logging.root.manager.loggerDict)
         names = [name for name in list(logging.root.manager.loggerDict) if name.split(".", 1)[0] in _LOGGER_PREFIXES]
         for prefix in _LOGGER_PREFIXES:
             if prefix not in names:

@@ -9,6 +9,7 @@ unknown name is an error that suggests the closest known one. Nothing here touch
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -132,7 +133,7 @@ def _canonicalize(
             if known.name == alias and known.deprecated:
                 warn(f"Connection property {alias} is deprecated; use {parameter.name}.", DeprecationWarning)
         previous = result.get(parameter.name)
-        if previous is not None and previous.value != value:
+        if previous is not None and _differs(previous.value, value):
             raise ParameterError(
                 parameter.name,
                 f"Connection properties {previous.spelled} and {spelled} are the same setting "
@@ -142,11 +143,22 @@ def _canonicalize(
     return result
 
 
+_USERINFO = re.compile(r"(//)[^/@\s]*@")
+
+
 def _describe(given: Given, parameter: Parameter) -> str:
+    """The value as shown in an error: never a secret, never a password pasted into a URL."""
     if parameter.secret:
         return "(value hidden)"
-    text = repr(given.value)
+    text = _USERINFO.sub(r"\1***@", redact(repr(given.value)))
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _differs(first: Any, second: Any) -> bool:
+    try:
+        return bool(first != second)
+    except Exception:  # objects whose comparison is not a bool (arrays, ...)
+        return first is not second
 
 
 def _number(value: float) -> str:

@@ -90,6 +90,7 @@ EXPECTED: dict[str, Any] = {
 REQUIRES: dict[str, dict[str, str]] = {
     name: {"ProxyHost": "proxy.example.com"} for name in ("ProxyPort", "ProxyUsername", "ProxyPassword")
 }
+REQUIRES["ProxyPassword"]["ProxyUsername"] = "me"
 SPECIAL = {"CredentialsProvider", "CredentialsProviderArguments", "KmsKey", "EncryptionOption", "ResultFetcher"}
 
 
@@ -305,6 +306,7 @@ def test_invalid_secret_values_are_not_echoed() -> None:
         ({"KmsKey": "k"}, "KmsKey", "only allowed with EncryptionOption"),
         ({"ProxyPort": "8080"}, "ProxyPort", "needs ProxyHost"),
         ({"ProxyPassword": "pw"}, "ProxyUsername", "need ProxyHost"),
+        ({"ProxyPassword": "pw", "ProxyHost": "proxy"}, "ProxyPassword", "needs ProxyUsername"),
         ({"CredentialsProviderArguments": "a"}, "CredentialsProviderArguments", "takes no"),
         (
             {"MinQueryExecutionPollingIntervalMillis": "9000"},
@@ -377,7 +379,7 @@ def test_every_provider_parameter_is_documented() -> None:
 
 
 def test_settings_repr_hides_secrets() -> None:
-    settings = settings_for(ProxyHost="proxy", ProxyPassword="hunter2-proxy")
+    settings = settings_for(ProxyHost="proxy", ProxyUsername="me", ProxyPassword="hunter2-proxy")
     assert TOKEN not in repr(settings)
     assert "hunter2-proxy" not in repr(settings)
     assert "***" in repr(settings)
@@ -390,3 +392,66 @@ def test_warnings_point_at_the_callers_line() -> None:
     with pytest.warns(ParameterNotAppliedWarning) as record:
         plan(**JWT, LakeFormationEndpoint="lf.example.com")
     assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"cursor_kwargs": [1, 2]}, "cursor_kwargs"),
+        ({"cursor_kwargs": "abc"}, "cursor_kwargs"),
+        ({"cursor_class": "x"}, "cursor_class"),
+        ({"config": "x"}, "config"),
+        ({"s3_config": {"a": 1}}, "s3_config"),
+        ({"converter": object()}, "converter"),
+        ({"formatter": 1}, "formatter"),
+        ({"retry_config": {}}, "retry_config"),
+        ({"on_poll": 3}, "on_poll"),
+        ({"kill_on_interrupt": "perhaps"}, "kill_on_interrupt"),
+        ({"ProxyHost": "host:99999"}, "ProxyHost"),
+        ({"ProxyHost": "host:abc"}, "ProxyHost"),
+        ({"ProxyHost": "[::1"}, "ProxyHost"),
+        ({"AthenaEndpoint": "http://[::1"}, "AthenaEndpoint"),
+        ({"StsEndpoint": "ftp://sts.example.com"}, "StsEndpoint"),
+        ({"S3Endpoint": "http://127.0.0.1:9000/path"}, "S3Endpoint"),
+        ({"NetworkTimeoutMillis": 10**400}, "NetworkTimeoutMillis"),
+        ({"MinQueryExecutionPollingIntervalMillis": 10**400}, "MinQueryExecutionPollingIntervalMillis"),
+        ({"JwtRoleSessionName": "séssion"}, "JwtRoleSessionName"),
+    ],
+)
+def test_odd_inputs_get_parameter_errors(kwargs: dict[str, Any], parameter: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        plan(**{**JWT, **kwargs})
+    assert info.value.parameter == parameter
+
+
+def test_a_password_pasted_into_a_url_is_not_echoed() -> None:
+    with pytest.raises(ParameterError) as info:
+        plan(**JWT, ProxyHost="http://user:S3cretPass@proxy:99999")
+    assert "S3cretPass" not in str(info.value)
+
+
+def test_comparing_unusual_objects_does_not_crash() -> None:
+    class Odd:
+        def __eq__(self, other: object) -> bool:
+            raise TypeError("no comparison")
+
+        __hash__ = object.__hash__
+
+    with pytest.raises(ParameterError, match="different values"):
+        plan(**JWT, cursor_class=dict, **{"CURSOR_CLASS": Odd})
+
+
+@pytest.mark.parametrize("exp", [10**20, int(3e14)])
+def test_absurd_jwt_expiry_is_left_to_sts(exp: int) -> None:
+    from athena_jwt_dbapi.credentials.token_source import check_token
+
+    check_token(unsigned_jwt(exp=exp), "JwtWebIdentityToken")
+
+
+def test_log_path_that_cannot_be_created(tmp_path: Any) -> None:
+    from athena_jwt_dbapi import connect
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ParameterError, match="LogPath"):
+        connect(**JWT, LogPath=str(blocker / "logs"))

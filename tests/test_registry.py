@@ -163,3 +163,16 @@ def test_instance_profile_without_metadata_service_fails_clearly() -> None:
     # AWS_EC2_METADATA_DISABLED=true (conftest): no request leaves the machine.
     with pytest.raises(athena_jwt_dbapi.CredentialsError, match="No instance profile credentials"):
         plan(CredentialsProvider="InstanceProfile", Region="us-east-1").provider.load()
+
+
+def test_a_broken_entry_point_warns_and_the_others_still_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = EntryPoint(name="Broken", value="no_such_module_xyz:Provider", group=registry.ENTRY_POINT_GROUP)
+    good = EntryPoint(name="FromPlugin", value="tests.plugin_provider:PluginProvider", group=registry.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [broken, good])
+    monkeypatch.setattr(registry, "_entry_points_loaded", False)
+    try:
+        with pytest.warns(RuntimeWarning, match="Broken .*could not be loaded"):
+            decided = plan(CredentialsProvider="FromPlugin", Region="us-east-1")
+        assert type(decided.provider).__name__ == "PluginProvider"
+    finally:
+        unregister_credentials_provider("FromPlugin")

@@ -149,6 +149,12 @@ def test_opaque_tokens_are_allowed(token: str) -> None:
 
 def test_cache_identity_never_contains_the_token() -> None:
     token = unsigned_jwt()
-    identity = LiteralTokenSource(token).identity()
+    identity = LiteralTokenSource(token).identity(token)
     assert token not in identity
     assert identity.startswith("literal:")
+
+
+def test_cache_identity_of_a_callable_depends_on_the_token() -> None:
+    """A callable that returns different users' tokens must never share one user's credentials."""
+    source = CallableTokenSource(lambda: "unused")
+    assert source.identity(unsigned_jwt(sub="alice")) != source.identity(unsigned_jwt(sub="bob"))

@@ -42,6 +42,9 @@ ROLE_ARN = all_of(
     ),
 )
 SESSION_NAME = pattern(r"[\w+=,.@-]{2,64}", "2 to 64 characters of letters, digits and _+=,.@-")
+#: botocore's default for a missing AWS_ROLE_SESSION_NAME, made once per process so that connections
+#: of one process share their credentials (the name is part of the cache key).
+_PROCESS_SESSION_NAME = f"athena-jwt-dbapi-{int(time.time())}"
 #: Errors worth one re-read of a renewable token source (a rotated file may hold a fresh token).
 _TOKEN_ERRORS = frozenset({"InvalidIdentityToken", "ExpiredTokenException"})
 
@@ -131,7 +134,7 @@ class JwtCredentialsProvider(CredentialsProvider):
             raise ParameterError("JwtRoleArn", f"Invalid value of AWS_ROLE_ARN (used for JwtRoleArn). {problem}")
         session_name = settings.get("JwtRoleSessionName")
         if not session_name and from_env:
-            session_name = os.environ.get("AWS_ROLE_SESSION_NAME") or f"athena-jwt-dbapi-{int(time.time())}"
+            session_name = os.environ.get("AWS_ROLE_SESSION_NAME") or _PROCESS_SESSION_NAME
         if not session_name:
             raise ParameterError("JwtRoleSessionName", "Missing required connection property: JwtRoleSessionName.")
         problem = SESSION_NAME(session_name)
@@ -205,9 +208,12 @@ class JwtCredentialsProvider(CredentialsProvider):
         )
         return response
 
-    def fetch(self) -> Metadata:
-        """One AssumeRoleWithWebIdentity call (with one re-read of a renewable source on a token error)."""
-        token = self.token_source.read()
+    def fetch(self, token: str | None = None) -> Metadata:
+        """One AssumeRoleWithWebIdentity call (with one re-read of a renewable source on a token error).
+
+        ``token`` is a token just read from the source (the first fetch at connect); refreshes read anew.
+        """
+        token = token if token is not None else self.token_source.read()
         try:
             try:
                 response = self._assume(token)
@@ -256,10 +262,10 @@ class JwtCredentialsProvider(CredentialsProvider):
             "expiry_time": credentials["Expiration"].isoformat(),
         }
 
-    def cache_key(self) -> str:
+    def cache_key(self, token: str) -> str:
         return cache.cache_key(
             self.name,
-            self.token_source.identity(),
+            self.token_source.identity(token),
             self.role_arn,
             self.session_name,
             self.duration,
@@ -268,9 +274,16 @@ class JwtCredentialsProvider(CredentialsProvider):
         )
 
     def load(self) -> Credentials:
+        token = self.token_source.read()
+        first: list[str | None] = [token]
+
+        def fetch() -> Metadata:
+            # The token read for the cache key serves the first STS call; every refresh reads anew.
+            return self.fetch(first.pop() if first else None)
+
         return cache.get_or_create(
-            self.cache_key(),
-            lambda: ScaledRefreshableCredentials(self.fetch, method="athena-jwt-dbapi-jwt"),
+            self.cache_key(token),
+            lambda: ScaledRefreshableCredentials(fetch, method="athena-jwt-dbapi-jwt"),
         )
 
     def __repr__(self) -> str:

@@ -12,6 +12,7 @@ import difflib
 import threading
 from importlib.metadata import entry_points
 
+from .._warn import warn
 from ..errors import InterfaceError, ParameterError
 from ..parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS
 from .base import CredentialsProvider
@@ -65,8 +66,14 @@ def _load_entry_points() -> None:
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             if entry.name.lower() in _providers:
                 continue
-            provider = entry.load()
-            register_credentials_provider(provider)
+            try:
+                register_credentials_provider(entry.load())
+            except Exception as error:  # one broken plugin must not break every connect
+                warn(
+                    f"Credentials provider entry point {entry.name} ({entry.value}) could not be loaded: "
+                    f"{type(error).__name__}: {error}",
+                    RuntimeWarning,
+                )
 
 
 def registered_credentials_providers() -> dict[str, type[CredentialsProvider]]:

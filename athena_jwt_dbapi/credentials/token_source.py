@@ -36,9 +36,17 @@ class TokenSource(ABC):
     @abstractmethod
     def _read_raw(self) -> str: ...
 
+    def identity(self, token: str) -> str:
+        """A secret-free string for the credentials cache key: the source and the token it gave now.
+
+        The token's hash is part of it for every source: a file or callable that hands different users'
+        tokens to the same role must never share one user's credentials with another.
+        """
+        return f"{self._kind()}:{hashlib.sha256(token.encode()).hexdigest()}"
+
     @abstractmethod
-    def identity(self) -> str:
-        """A stable, secret-free string that identifies this source (for the credentials cache key)."""
+    def _kind(self) -> str:
+        """Which source this is (never the token)."""
 
     def read(self, now: datetime | None = None) -> str:
         """The current token, checked: length, and a JWT's ``exp``/``iat`` claims."""
@@ -65,8 +73,8 @@ class LiteralTokenSource(TokenSource):
     def _read_raw(self) -> str:
         return self._token
 
-    def identity(self) -> str:
-        return "literal:" + hashlib.sha256(self._token.encode()).hexdigest()
+    def _kind(self) -> str:
+        return "literal"
 
 
 class FileTokenSource(TokenSource):
@@ -84,7 +92,7 @@ class FileTokenSource(TokenSource):
                 f"Cannot read the token file {self.path} ({self.parameter}): {error.strerror}.",
             ) from None
 
-    def identity(self) -> str:
+    def _kind(self) -> str:
         return "file:" + self.path
 
     def __repr__(self) -> str:
@@ -102,13 +110,13 @@ class CallableTokenSource(TokenSource):
         except ParameterError:
             raise
         except Exception as error:
+            # Not chained: the callable's own message may hold a client secret.
             raise ParameterError(
                 self.parameter, f"{self.parameter} raised {type(error).__name__}; no token was obtained."
-            ) from error
+            ) from None
 
-    def identity(self) -> str:
-        # The cache entry keeps the callable alive, so its id cannot be reused while the entry exists.
-        return f"callable:{id(self._function)}"
+    def _kind(self) -> str:
+        return "callable"
 
 
 def _b64url_json(segment: str) -> object:
@@ -124,7 +132,7 @@ def jwt_claims(token: str) -> dict[str, object] | None:
     try:
         header = _b64url_json(parts[0])
         claims = _b64url_json(parts[1])
-    except (ValueError, binascii.Error, UnicodeError):
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
         return None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         return None
@@ -153,7 +161,10 @@ def check_token(token: str, parameter: str, now: datetime | None = None) -> None
     expires = claims.get("exp")
     if isinstance(expires, int):
         current = now or datetime.now(timezone.utc)
-        expired_at = datetime.fromtimestamp(expires, timezone.utc)
+        try:
+            expired_at = datetime.fromtimestamp(expires, timezone.utc)
+        except (OverflowError, ValueError, OSError):
+            return  # far outside the calendar: STS decides
         age = (current - expired_at).total_seconds()
         if age > EXPIRY_LEEWAY_SECONDS:
             raise ParameterError(

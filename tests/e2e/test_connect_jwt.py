@@ -285,3 +285,44 @@ def test_no_secret_in_any_log_at_debug(local_athena: LocalAthena, caplog: pytest
     secrets += [c.session_token for c in local_athena.credentials.all()]
     for secret in secrets:
         assert secret not in text
+
+
+def test_a_callable_serving_several_users_never_shares_their_credentials(local_athena: LocalAthena) -> None:
+    import contextvars
+
+    user: contextvars.ContextVar[str] = contextvars.ContextVar("user")
+    tokens = {name: local_athena.mint_token(sub=name) for name in ("alice", "bob")}
+
+    def token_for_current_user() -> str:
+        return tokens[user.get()]
+
+    parameters = local_athena.connect_parameters(
+        JwtWebIdentityToken=None, JwtWebIdentityTokenCallable=token_for_current_user, ConnectionTest=False
+    )
+    keys = {}
+    for name in ("alice", "bob"):
+        user.set(name)
+        with db.connect(**parameters) as conn:
+            access_key = conn.session.get_credentials().get_frozen_credentials().access_key
+            keys[name] = local_athena.credentials.lookup(access_key).subject  # type: ignore[union-attr]
+    assert keys == {"alice": "alice", "bob": "bob"}
+
+
+def test_environment_without_session_name_still_shares_credentials(
+    local_athena: LocalAthena, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "token"
+    path.write_text(local_athena.mint_token(sub="pod"))
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(path))
+    monkeypatch.setenv("AWS_ROLE_ARN", local_athena.role_arn)
+    parameters = local_athena.connect_parameters(
+        JwtWebIdentityToken=None, JwtRoleArn=None, JwtRoleSessionName=None, ConnectionTest=False
+    )
+    before = local_athena.sts.call_count
+    with db.connect(**parameters):
+        pass
+    time.sleep(1.1)  # the default session name must not change with the clock
+    with db.connect(**parameters):
+        pass
+    assert local_athena.sts.call_count == before + 1
+    assert local_athena.sts.requests[-1]["RoleSessionName"].startswith("athena-jwt-dbapi-")
