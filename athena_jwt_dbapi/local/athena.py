@@ -18,11 +18,11 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 from werkzeug.wrappers import Request, Response
 
@@ -92,7 +92,7 @@ def _decode_token(token: str | None) -> int:
         raise _invalid("Invalid NextToken") from exc
 
 
-def _page(items: list[Any], body: JsonDict, default: int, maximum: int) -> tuple[list[Any], str | None]:
+def _page(items: Sequence[Any], body: JsonDict, default: int, maximum: int) -> tuple[list[Any], str | None]:
     """Slice ``items`` by MaxResults/NextToken as Athena's list operations do."""
     limit = body.get("MaxResults", default)
     if not isinstance(limit, int) or limit < 1 or limit > maximum:
@@ -102,7 +102,7 @@ def _page(items: list[Any], body: JsonDict, default: int, maximum: int) -> tuple
         )
     start = _decode_token(body.get("NextToken"))
     end = start + limit
-    return items[start:end], _encode_token(end) if end < len(items) else None
+    return list(items[start:end]), _encode_token(end) if end < len(items) else None
 
 
 @dataclass
@@ -510,7 +510,7 @@ class AthenaService:
             raise _invalid(reason or "Query failed")
         if state != "SUCCEEDED" or outcome is None:
             raise _invalid(f"Query has not yet finished. Current state: {state}")
-        rows = _result_rows(outcome)
+        rows = _ResultRows(outcome)
         page, token = _page(rows, body, 1000, 1000)
         response: JsonDict = {
             "ResultSet": {
@@ -671,16 +671,43 @@ def _with_token(payload: JsonDict, token: str | None) -> JsonDict:
     return payload
 
 
-def _result_rows(outcome: QueryOutcome) -> list[JsonDict]:
-    """GetQueryResults rows: a header row first for result sets (csv), none for ``.txt`` output."""
+class _ResultRows(Sequence[JsonDict]):
+    """GetQueryResults rows: a header row first for result sets (csv), none for ``.txt`` output.
 
-    def row(values: tuple[str | None, ...]) -> JsonDict:
+    Built per page, not per result: materialising every row of a 200,000-row result for each
+    1,000-row page made paging quadratic.
+    """
+
+    def __init__(self, outcome: QueryOutcome) -> None:
+        self._outcome = outcome
+        self._header = 1 if outcome.output_kind == "csv" and outcome.columns else 0
+
+    def __len__(self) -> int:
+        return len(self._outcome.rows) + self._header
+
+    @staticmethod
+    def _row(values: Sequence[str | None]) -> JsonDict:
         return {"Data": [{} if v is None else {"VarCharValue": v} for v in values]}
 
-    rows = [row(values) for values in outcome.rows]
-    if outcome.output_kind == "csv" and outcome.columns:
-        rows.insert(0, row(tuple(c.name for c in outcome.columns)))
-    return rows
+    def _at(self, index: int) -> JsonDict:
+        if self._header and index == 0:
+            return self._row([c.name for c in self._outcome.columns])
+        return self._row(self._outcome.rows[index - self._header])
+
+    @overload
+    def __getitem__(self, index: int) -> JsonDict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[JsonDict]: ...
+
+    def __getitem__(self, index: int | slice) -> JsonDict | list[JsonDict]:
+        if isinstance(index, slice):
+            return [self._at(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._at(index)
 
 
 def _table_filter(expression: str) -> re.Pattern[str]:
