@@ -175,12 +175,17 @@ def test_different_identities_do_not_share_credentials(local_athena: LocalAthena
 def test_credentials_that_expire_during_a_running_query_are_renewed(local_athena: LocalAthena) -> None:
     local_athena.set_credential_lifetime(3)
     conn = db.connect(**local_athena.connect_parameters(), MinQueryExecutionPollingIntervalMillis=100)
+    first = conn.session.get_credentials().get_frozen_credentials().access_key
+    first_expiry = local_athena.credentials.lookup(first).expiration  # type: ignore[union-attr]
     before = local_athena.sts.call_count
-    local_athena.set_query_delay(5)
+    local_athena.set_query_delay(6)  # the query outlives the credentials it started with
     with conn.cursor() as cursor:
         cursor.execute("SELECT 'still here'")
         assert cursor.fetchall() == [("still here",)]
-    assert local_athena.sts.call_count >= before + 2  # renewed at least twice during the 5 s query
+        finished = local_athena.athena.execution(cursor.query_id).completed
+    assert finished is not None and finished > first_expiry
+    assert local_athena.sts.call_count >= before + 1
+    assert conn.session.get_credentials().get_frozen_credentials().access_key != first
     conn.close()
 
 
