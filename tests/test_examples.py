@@ -23,8 +23,8 @@ def run(script: str) -> str:
 def test_quickstart_prints_real_results() -> None:
     output = run("quickstart.py")
     assert "Connecting to the local stack" in output
-    assert "us | 1 | 20.250" in output
-    assert "eu | 2 | 14.500" in output
+    assert "  us | 1 | 20.25\n" in output
+    assert "  eu | 2 | 14.50\n" in output
     assert "(datetime.date(2024, 3, 1), [1, 2, 3], 3, None)" in output
     assert "apac       1   7.10" in output  # the pandas frame
 

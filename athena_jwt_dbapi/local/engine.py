@@ -483,11 +483,27 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         # Trino: no match -> NULL; DuckDB: ''.
         matches = exp.RegexpLike(this=node.this.copy(), expression=node.expression.copy())
         return exp.Case(ifs=[exp.If(this=matches, true=node.copy())])
+    if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DECIMAL) and not node.to.expressions:
+        # Trino: DECIMAL '1.50' is decimal(3,2) and a bare DECIMAL is decimal(38,0); DuckDB: decimal(18,3).
+        precision, scale = _decimal_literal_type(node.this) or (38, 0)
+        return exp.cast(node.this.copy(), exp.DataType.build(f"decimal({precision}, {scale})"))
     if isinstance(node, exp.DateAdd) and _is_date_literal(node.this):
         unit = node.args.get("unit")
         if unit is not None and unit.name.upper() in _DATE_UNITS:
             return exp.cast(node.copy(), exp.DataType.build("date"))
     return node
+
+
+def _decimal_literal_type(node: exp.Expression) -> tuple[int, int] | None:
+    """(precision, scale) of a decimal literal's text as Trino infers them, or None if not a literal."""
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        return None
+    match = re.fullmatch(r"\s*[+-]?(\d*)(?:\.(\d*))?\s*", node.this)
+    if not match or not (match.group(1) or match.group(2)):
+        return None
+    whole, fraction = match.group(1).lstrip("0"), match.group(2) or ""
+    scale = len(fraction)
+    return min(max(len(whole) + scale, 1), 38), min(scale, 38)
 
 
 def _is_date_literal(node: exp.Expression) -> bool:
