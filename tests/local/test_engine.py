@@ -283,3 +283,22 @@ def test_classify(sql: str, expected: tuple[str, str]) -> None:
 
 def test_differences_are_documented() -> None:
     assert any("regexp_extract" in d for d in SEMANTIC_DIFFERENCES)
+
+
+@pytest.mark.parametrize(
+    ("sql", "text", "precision", "scale"),
+    [
+        ("SELECT DECIMAL '1.50'", "1.50", 3, 2),
+        ("SELECT DECIMAL '0.99'", "0.99", 2, 2),
+        ("SELECT DECIMAL '-120'", "-120", 3, 0),
+        ("SELECT CAST(12.7 AS DECIMAL)", "13", 38, 0),
+        ("SELECT sum(a) FROM (VALUES (DECIMAL '10.50'), (DECIMAL '4.00')) AS t(a)", "14.50", 38, 2),
+    ],
+)
+def test_decimal_literals_have_trinos_types(
+    engine: QueryEngine, sql: str, text: str, precision: int, scale: int
+) -> None:
+    outcome = engine.execute(sql)
+    assert outcome.rows == [(text,)]
+    column = outcome.columns[0]
+    assert (column.type, column.precision, column.scale) == ("decimal", precision, scale)
