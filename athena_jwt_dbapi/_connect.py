@@ -14,7 +14,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, Credentials
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from . import logfile
 from ._warn import warn
@@ -109,10 +109,15 @@ def _check_combinations(settings: Settings, provider: type[CredentialsProvider])
 
 
 def _region(settings: Settings) -> str | None:
+    """``Region``, else the SDK's region chain (of ``ProfileName``'s profile when one is named)."""
     region: str | None = settings.get("Region")
     if region:
         return region
-    configured: str | None = botocore.session.Session().get_config_variable("region")
+    try:
+        session = botocore.session.Session(profile=settings.get("ProfileName"))
+        configured: str | None = session.get_config_variable("region")
+    except ProfileNotFound:
+        return None  # the ProfileCredentials provider reports the missing profile
     return configured
 
 

@@ -176,3 +176,14 @@ def test_a_broken_entry_point_warns_and_the_others_still_load(monkeypatch: pytes
         assert type(decided.provider).__name__ == "PluginProvider"
     finally:
         unregister_credentials_provider("FromPlugin")
+
+
+def test_profile_region_is_used_when_region_is_not_given(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile eu]\nregion = eu-central-1\naws_access_key_id = AKIAPROFILEEXAMPLE1\n"
+        "aws_secret_access_key = profile-secret-key-example\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    assert plan(CredentialsProvider="ProfileCredentials", ProfileName="eu").region == "eu-central-1"
+    assert plan(CredentialsProvider="ProfileCredentials", ProfileName="eu", Region="us-west-2").region == "us-west-2"
