@@ -145,13 +145,18 @@ def test_default_chain_is_the_default() -> None:
     assert plan(Region="us-east-1").provider.name == "DefaultChain"
 
 
-def test_profile_must_exist(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def use_profile(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, name: str, region: str) -> None:
+    """An AWS config file with one profile holding static keys, used for the rest of the test."""
     config = tmp_path / "config"
     config.write_text(
-        "[profile dev]\nregion = eu-west-1\naws_access_key_id = AKIAPROFILEEXAMPLE1\n"
+        f"[profile {name}]\nregion = {region}\naws_access_key_id = AKIAPROFILEEXAMPLE1\n"
         "aws_secret_access_key = profile-secret-key-example\n"
     )
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+
+
+def test_profile_must_exist(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_profile(tmp_path, monkeypatch, "dev", "eu-west-1")
     with pytest.raises(ParameterError, match="profile 'missing' is not in the AWS config files"):
         plan(CredentialsProvider="ProfileCredentials", ProfileName="missing", Region="us-east-1")
     credentials = plan(CredentialsProvider="ProfileCredentials", ProfileName="dev", Region="us-east-1").provider.load()
@@ -179,11 +184,6 @@ def test_a_broken_entry_point_warns_and_the_others_still_load(monkeypatch: pytes
 
 
 def test_profile_region_is_used_when_region_is_not_given(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = tmp_path / "config"
-    config.write_text(
-        "[profile eu]\nregion = eu-central-1\naws_access_key_id = AKIAPROFILEEXAMPLE1\n"
-        "aws_secret_access_key = profile-secret-key-example\n"
-    )
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    use_profile(tmp_path, monkeypatch, "eu", "eu-central-1")
     assert plan(CredentialsProvider="ProfileCredentials", ProfileName="eu").region == "eu-central-1"
     assert plan(CredentialsProvider="ProfileCredentials", ProfileName="eu", Region="us-west-2").region == "us-west-2"

@@ -42,6 +42,7 @@ ROLE_ARN = all_of(
     ),
 )
 SESSION_NAME = pattern(r"[\w+=,.@-]{2,64}", "2 to 64 characters of letters, digits and _+=,.@-")
+_ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 #: botocore's default for a missing AWS_ROLE_SESSION_NAME, made once per process so that connections
 #: of one process share their credentials (the name is part of the cache key).
 _PROCESS_SESSION_NAME = f"athena-jwt-dbapi-{int(time.time())}"
@@ -121,7 +122,7 @@ class JwtCredentialsProvider(CredentialsProvider):
     def __init__(self, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(settings, context)
         self.token_source = self._token_source(settings)
-        from_env = self._from_environment
+        from_env = self.token_source.parameter == _ENV_TOKEN_FILE
         self.role_arn = settings.get("JwtRoleArn") or (os.environ.get("AWS_ROLE_ARN") if from_env else None)
         if not self.role_arn:
             raise ParameterError(
@@ -164,21 +165,20 @@ class JwtCredentialsProvider(CredentialsProvider):
         ]
         if len(given) > 1:
             raise ParameterError(given[1], f"Give only one token source; got {' and '.join(given)}.")
-        self._from_environment = not given
         if given == ["JwtWebIdentityToken"]:
             return LiteralTokenSource(settings["JwtWebIdentityToken"])
         if given == ["JwtWebIdentityTokenFile"]:
             return FileTokenSource(settings["JwtWebIdentityTokenFile"])
         if given == ["JwtWebIdentityTokenCallable"]:
             return CallableTokenSource(settings["JwtWebIdentityTokenCallable"])
-        path = os.environ.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+        path = os.environ.get(_ENV_TOKEN_FILE)
         if not path:
             raise ParameterError(
                 "JwtWebIdentityToken",
                 "Missing required connection property: JwtWebIdentityToken (or JwtWebIdentityTokenFile, "
                 "JwtWebIdentityTokenCallable, or the AWS_WEB_IDENTITY_TOKEN_FILE environment variable).",
             )
-        return FileTokenSource(path, parameter="AWS_WEB_IDENTITY_TOKEN_FILE")
+        return FileTokenSource(path, parameter=_ENV_TOKEN_FILE)
 
     # --- network ----------------------------------------------------------------------------------
 
