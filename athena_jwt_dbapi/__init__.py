@@ -6,9 +6,10 @@ token for temporary credentials with STS, keeps them fresh, and returns a PyAthe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._connect import connect
 from .catalogue import Alias, Parameter
-from .connection import Connection
 from .credentials import (
     CredentialsProvider,
     ProviderContext,
@@ -51,7 +52,21 @@ from .types import (
     TimestampFromTicks,
 )
 
+if TYPE_CHECKING:
+    from .connection import Connection
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``Connection`` subclasses PyAthena's, which loads boto3: it is imported on first use, so that
+    ``import athena_jwt_dbapi`` stays as cheap as ``import pyathena``."""
+    if name == "Connection":
+        from .connection import Connection
+
+        return Connection
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: PEP 249 globals. ``threadsafety = 2``: threads may share the module and connections (PyAthena's level).
 apilevel = "2.0"

@@ -121,14 +121,3 @@ class AsyncArrowCursor(PyAthenaAsyncArrowCursor):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._result_set_class = EndpointArrowResultSet
-
-
-_SUBSTITUTES: dict[type[Any], type[Any]] = {
-    PyAthenaArrowCursor: ArrowCursor,
-    PyAthenaAsyncArrowCursor: AsyncArrowCursor,
-}
-
-
-def substitute_cursor_class(cursor_class: type[Any]) -> type[Any]:
-    """Our endpoint-aware class for PyAthena's own Arrow cursors; any other class unchanged."""
-    return _SUBSTITUTES.get(cursor_class, cursor_class)

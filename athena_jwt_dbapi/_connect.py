@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-import botocore.session
-from botocore.config import Config
-from botocore.credentials import CredentialProvider, CredentialResolver, Credentials
-from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
-
-from . import logfile
+from . import aws, logfile
 from ._warn import warn
 from .catalogue import Parameter
 from .clients import client_config, endpoint_url
-from .connection import Connection
 from .credentials import (
     CredentialsProvider,
     ProviderContext,
@@ -33,22 +26,39 @@ from .parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS
 from .redaction import install_log_filter, redact, register_secret
 from .settings import ParameterNotAppliedWarning, Settings, find_provider_name, resolve
 
+if TYPE_CHECKING:
+    from botocore.config import Config
+
+    from .connection import Connection
+
 _PLAIN_CURSOR_MAX_ARRAYSIZE = 1000
 _KMS_OPTIONS = ("SSE_KMS", "CSE_KMS")
-
-
-class _FixedCredentialProvider(CredentialProvider):
-    """Hands botocore the credentials our provider made (the public way to plug credentials in)."""
-
-    METHOD = "athena-jwt-dbapi"
-    CANONICAL_NAME = "athena-jwt-dbapi"
-
-    def __init__(self, credentials: Credentials) -> None:
-        super().__init__()
-        self._credentials = credentials
-
-    def load(self) -> Credentials:
-        return self._credentials
+#: The settings that shape a shared session's clients or its event handlers (see :mod:`.aws`).
+_CLIENT_SETTINGS = (
+    "AthenaEndpoint",
+    "S3Endpoint",
+    "NumRetries",
+    "NetworkTimeoutMillis",
+    "ProxyHost",
+    "ProxyPort",
+    "ProxyUsername",
+    "ProxyPassword",
+    "ProxyExemptHosts",
+    "ApplicationName",
+    "ExpectedBucketOwner",
+    "AclOption",
+)
+#: PyAthena's Python-object options that ``connect()`` hands to PyAthena's Connection unchanged.
+_PASSED_THROUGH = (
+    "converter",
+    "formatter",
+    "retry_config",
+    "kill_on_interrupt",
+    "on_start_query_execution",
+    "on_poll",
+    "glue_metadata_fallback",
+    "s3_config",
+)
 
 
 def _provider_class(sources: list[tuple[str, Mapping[str, Any]]]) -> type[CredentialsProvider]:
@@ -95,10 +105,6 @@ def _check_combinations(settings: Settings, provider: type[CredentialsProvider])
             "CredentialsProviderArguments",
             f"The {provider.name} credentials provider takes no CredentialsProviderArguments.",
         )
-    if settings.given("ResultFetcher") and settings.get("cursor_class") is not None:
-        raise ParameterError(
-            "ResultFetcher", "Give ResultFetcher or cursor_class, not both: each chooses the default cursor."
-        )
     low = settings["MinQueryExecutionPollingIntervalMillis"]
     high = settings["MaxQueryExecutionPollingIntervalMillis"]
     if low > high:
@@ -109,27 +115,22 @@ def _check_combinations(settings: Settings, provider: type[CredentialsProvider])
 
 
 def _region(settings: Settings) -> str | None:
-    """``Region``, else the SDK's region chain (of ``ProfileName``'s profile when one is named)."""
+    """``Region``, else the SDKs' region chain (of ``ProfileName``'s profile when one is named)."""
+    from botocore.exceptions import ProfileNotFound
+
     region: str | None = settings.get("Region")
     if region:
         return region
     try:
-        session = botocore.session.Session(profile=settings.get("ProfileName"))
-        configured: str | None = session.get_config_variable("region")
+        return aws.configured_region(settings.get("ProfileName"))
     except ProfileNotFound:
         return None  # the ProfileCredentials provider reports the missing profile
-    return configured
 
 
 def _cursor_options(settings: Settings) -> dict[str, Any]:
-    """cursor_class / cursor_kwargs from ResultFetcher and FetchSize (user-given objects win)."""
+    """cursor_class / cursor_kwargs from FetchSize (user-given objects win)."""
     options: dict[str, Any] = {}
-    fetcher = settings["ResultFetcher"]
-    if fetcher == "S3":
-        from pyathena.s3fs.cursor import S3FSCursor
-
-        options["cursor_class"] = S3FSCursor
-    elif fetcher == "GetQueryResultsStream":
+    if settings["ResultFetcher"] == "GetQueryResultsStream":
         warn(
             "ResultFetcher=GetQueryResultsStream has no Python client; results are fetched with GetQueryResults.",
             ParameterNotAppliedWarning,
@@ -151,7 +152,7 @@ def _cursor_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
-def _install_result_configuration(session: boto3.Session, settings: Settings) -> None:
+def _install_result_configuration(session: Any, settings: Settings) -> None:
     """ExpectedBucketOwner and AclOption, which PyAthena does not send, via botocore's public events."""
     owner = settings.get("ExpectedBucketOwner")
     acl = settings.get("AclOption")
@@ -175,14 +176,27 @@ def _install_result_configuration(session: boto3.Session, settings: Settings) ->
             session.events.register(f"before-parameter-build.s3.{operation}", add_owner)
 
 
-def _connection_test(connection: Connection) -> None:
+def _connection_test(connection: Connection, shared: aws.SharedSession, settings: Settings) -> None:
+    """JDBC's ConnectionTest: ``SELECT 1``, so a broken configuration fails at ``connect()``.
+
+    It runs once per process per configuration (the shared session stands for the identity, region,
+    endpoints and client settings), and on an internal plain cursor: never through the user's cursor
+    class, cursor options or callbacks (an ``unload=True`` option would turn it into an UNLOAD, and a
+    user's ``on_start_query_execution`` would see a query they never ran).
+    """
+    configuration = aws.settings_digest(
+        settings["WorkGroup"], settings["Catalog"], settings["Database"], settings.get("OutputLocation")
+    )
+    if configuration in shared.tested:
+        return
     try:
-        with connection.cursor() as cursor:
+        with connection.internal_cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchall()
     except Error as error:
         connection.close()
         raise OperationalError(f"ConnectionTest (SELECT 1) failed: {redact(str(error))}") from None
+    shared.tested.add(configuration)
 
 
 @dataclass(frozen=True)
@@ -235,7 +249,27 @@ def connect(dsn: str | None = None, /, **kwargs: Any) -> Connection:
     same names (any case, any alias) and override the URL. See the README's parameter table.
     """
     decided = plan(dsn, **kwargs)
-    settings, region, config_for = decided.settings, decided.region, decided.config_for
+    settings = decided.settings
+    _configure_log_file(settings)
+    # --- from here on, the network ---
+    install_log_filter()
+    credentials = _load_credentials(decided.provider)
+    shared = aws.shared_session(
+        credentials,
+        decided.region,
+        aws.settings_digest(*(settings.get(name) for name in _CLIENT_SETTINGS)),
+        prepare=lambda session: _install_result_configuration(session, settings),
+        # A user's own botocore Config objects shape the clients in ways no key can capture.
+        share=settings.get("config") is None and settings.get("s3_config") is None,
+    )
+    connection = _pyathena_connection(decided, shared)
+    install_log_filter()
+    if settings["ConnectionTest"]:
+        _connection_test(connection, shared, settings)
+    return connection
+
+
+def _configure_log_file(settings: Settings) -> None:
     try:
         logfile.configure(settings.get("LogPath"), settings["LogLevel"], include_botocore=settings.given("LogLevel"))
     except (OSError, ValueError) as error:
@@ -243,48 +277,37 @@ def connect(dsn: str | None = None, /, **kwargs: Any) -> Connection:
             "LogPath", f"Invalid value specified for connection property: LogPath. {type(error).__name__}: {error}"
         ) from None
 
-    # --- from here on, the network ---
-    install_log_filter()
-    credentials = decided.provider.load()
+
+def _load_credentials(provider: CredentialsProvider) -> Any:
+    """The provider's credentials, fetched eagerly: a refused token fails here, not at the first query."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    credentials = provider.load()
     if credentials is None:
-        raise CredentialsError(f"The {decided.provider.name} credentials provider found no credentials.")
-    try:  # eager: a refused token fails here, not at the first query
+        raise CredentialsError(f"The {provider.name} credentials provider found no credentials.")
+    try:
         frozen = credentials.get_frozen_credentials()
     except Error:
         raise
     except (BotoCoreError, ClientError) as error:  # an SDK provider's deferred assume-role, SSO, ...
         raise CredentialsError(
-            f"The {decided.provider.name} credentials provider could not get credentials: {redact(str(error))}"
+            f"The {provider.name} credentials provider could not get credentials: {redact(str(error))}"
         ) from None
     register_secret(frozen.secret_key)
     register_secret(frozen.token)
+    return credentials
 
-    botocore_session = botocore.session.Session()
-    botocore_session.register_component(
-        "credential_provider", CredentialResolver([_FixedCredentialProvider(credentials)])
-    )
-    session = boto3.Session(botocore_session=botocore_session, region_name=region)
-    _install_result_configuration(session, settings)
 
-    pyathena_options = {
-        name: settings[name]
-        for name in (
-            "converter",
-            "formatter",
-            "retry_config",
-            "kill_on_interrupt",
-            "on_start_query_execution",
-            "on_poll",
-            "glue_metadata_fallback",
-            "s3_config",
-        )
-        if settings.get(name) is not None
-    }
+def _pyathena_connection(decided: Plan, shared: aws.SharedSession) -> Connection:
+    from .connection import Connection
+
+    settings = decided.settings
     connection = Connection(
         s3_endpoint_url=endpoint_url(settings, "s3"),
         credentials_provider=decided.provider.name,
-        session=session,
-        region_name=region,
+        shared_session=shared,
+        result_fetcher=settings["ResultFetcher"],
+        region_name=decided.region,
         s3_staging_dir=settings.get("OutputLocation") or "",
         schema_name=settings["Database"],
         catalog_name=settings["Catalog"],
@@ -294,15 +317,11 @@ def connect(dsn: str | None = None, /, **kwargs: Any) -> Connection:
         kms_key=settings.get("KmsKey"),
         result_reuse_enable=settings["EnableResultReuseByAge"],
         result_reuse_minutes=settings["MaxResultReuseAgeInMinutes"],
-        config=config_for("athena"),
+        config=decided.config_for("athena"),
         endpoint_url=endpoint_url(settings, "athena"),
         **decided.cursor_options,
-        **pyathena_options,
+        **{name: settings[name] for name in _PASSED_THROUGH if settings.get(name) is not None},
     )
-    if "s3_config" not in pyathena_options:
-        connection.s3_config = config_for("s3")
-        Connection._add_user_agent(connection.s3_config)
-    install_log_filter()
-    if settings["ConnectionTest"]:
-        _connection_test(connection)
+    if settings.get("s3_config") is None:
+        connection.s3_config = decided.config_for("s3")
     return connection

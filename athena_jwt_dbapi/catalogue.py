@@ -6,6 +6,7 @@ common ones) and by each credentials provider (its own), so a provider never tou
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,11 +114,21 @@ def endpoint(*, allow_path: bool = True) -> Validator:
     return check
 
 
-def instance_of(*kinds: type, meaning: str) -> Validator:
+def instance_of(*kinds: type | str, meaning: str) -> Validator:
+    """An isinstance check; a kind given as ``"module:Class"`` is imported only when a value is checked,
+    so declaring a parameter of a botocore or PyAthena type costs no import."""
+
     def check(value: Any) -> str | None:
-        return None if isinstance(value, kinds) else f"It must be {meaning}, not {type(value).__name__}."
+        resolved = tuple(_import_kind(kind) if isinstance(kind, str) else kind for kind in kinds)
+        return None if isinstance(value, resolved) else f"It must be {meaning}, not {type(value).__name__}."
 
     return check
+
+
+def _import_kind(spec: str) -> type:
+    module, _, name = spec.partition(":")
+    kind: type = getattr(importlib.import_module(module), name)
+    return kind
 
 
 def a_class(value: Any) -> str | None:

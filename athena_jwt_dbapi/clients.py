@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from botocore.config import Config
-
 from .redaction import register_secret
+
+if TYPE_CHECKING:
+    from botocore.config import Config
 
 _ENDPOINT_PARAMETER = {"athena": "AthenaEndpoint", "s3": "S3Endpoint", "sts": "StsEndpoint"}
 _DEFAULT_HOST = {
@@ -71,13 +72,18 @@ def is_proxy_exempt(settings: Mapping[str, Any], host: str) -> bool:
 
 
 def client_config(settings: Mapping[str, Any], service: str, region: str | None, base: Config | None = None) -> Config:
-    """The botocore Config for one service's client, merged over the user's own ``config`` if any."""
+    """The botocore Config for one service's client, merged over the user's own ``config`` if any.
+
+    The user agent names PyAthena too, as PyAthena's own clients do (so it need not add itself).
+    """
+    import pyathena
+    from botocore.config import Config
     attempts = settings.get("NumRetries")
     retries: dict[str, Any] = {"mode": "standard"}
     if attempts is not None:
         retries["total_max_attempts"] = attempts + 1
     options: dict[str, Any] = {"retries": retries}
-    agent = USER_AGENT
+    agent = f"{pyathena.user_agent_extra} {USER_AGENT}"
     if settings.get("ApplicationName"):
         agent += f" {settings['ApplicationName']}"
     options["user_agent_extra"] = agent

@@ -1,4 +1,4 @@
-"""The connection: a PyAthena ``Connection`` with our session, S3 endpoint and PEP 249 closed state.
+"""The connection: a PyAthena ``Connection`` over a shared session, with our S3 endpoint and PEP 249 state.
 
 Subclassing (rather than wrapping) keeps every PyAthena cursor class and helper working, and lets
 SQLAlchemy's PyAthena dialect reflect through it, since they reach into ``Connection`` attributes.
@@ -6,13 +6,14 @@ SQLAlchemy's PyAthena dialect reflect through it, since they reach into ``Connec
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from botocore.client import BaseClient
 from pyathena.connection import Connection as PyAthenaConnection
+from pyathena.cursor import Cursor as PyAthenaCursor
 
-from ._arrow import substitute_cursor_class
+from .aws import SharedSession
+from .cursors import substitute_cursor_class
 from .errors import ProgrammingError
 from .redaction import install_log_filter
 
@@ -23,16 +24,18 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
     def __init__(
         self,
         *,
+        shared_session: SharedSession,
         s3_endpoint_url: str | None = None,
         credentials_provider: str = "",
+        result_fetcher: str = "auto",
         **kwargs: Any,
     ) -> None:
         self._closed = False
+        self._shared_session = shared_session
         self._s3_endpoint_url = s3_endpoint_url
         self._credentials_provider = credentials_provider
-        self._s3_lock = threading.Lock()
-        self._s3: BaseClient | None = None
-        super().__init__(**kwargs)
+        self.result_fetcher = result_fetcher
+        super().__init__(session=shared_session.boto3, **kwargs)
 
     @property
     def closed(self) -> bool:
@@ -42,6 +45,14 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
     def s3_endpoint_url(self) -> str | None:
         """The ``S3Endpoint`` every S3 read of this connection goes to (None = the regional default)."""
         return self._s3_endpoint_url
+
+    @property
+    def _s3_client_kwargs(self) -> dict[str, Any]:
+        """PyAthena's S3 client arguments (which drop Athena's endpoint), plus ``S3Endpoint``."""
+        kwargs: dict[str, Any] = dict(super()._s3_client_kwargs)
+        if self._s3_endpoint_url:
+            kwargs["endpoint_url"] = self._s3_endpoint_url
+        return kwargs
 
     def _check_open(self) -> None:
         if self._closed:
@@ -56,37 +67,42 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
 
     @property
     def s3_client(self) -> BaseClient:
-        """The S3 client of result reads; PyAthena's own drops endpoints, this one honours S3Endpoint."""
+        """The S3 client of result reads (through ``S3Endpoint``); refuses once the connection is closed."""
         self._check_open()
-        with self._s3_lock:
-            if self._s3 is None:
-                self._s3 = self.session.client(
-                    "s3",
-                    region_name=self.region_name,
-                    config=self.s3_config,
-                    endpoint_url=self._s3_endpoint_url,
-                )
-            return self._s3
+        s3: BaseClient = super().s3_client
+        return s3
 
     def cursor(self, cursor: Any = None, **kwargs: Any) -> Any:
-        """A cursor of ``cursor`` (default: the connection's class); PyAthena's Arrow cursors are swapped
-        for subclasses that read results through ``S3Endpoint`` (see :mod:`._arrow`)."""
+        """A cursor of ``cursor`` (default: the connection's class), as one of our subclasses where we have
+        one: the plain and dict cursors read large results from S3 (``ResultFetcher``), the Arrow cursors
+        read through ``S3Endpoint`` (see :mod:`.cursors`)."""
         self._check_open()
         created = super().cursor(substitute_cursor_class(cursor or self.cursor_class), **kwargs)
         install_log_filter()  # cursor modules (pandas, s3fs, ...) create their loggers on first import
         return created
 
+    def internal_cursor(self) -> Any:
+        """A plain cursor for the driver's own queries: none of the user's cursor class, options or
+        callbacks apply (PyAthena's own ``_internal_cursor`` still applies ``cursor_kwargs``)."""
+        self._check_open()
+        return self._cursor(
+            PyAthenaCursor,
+            converter=PyAthenaCursor.get_default_converter(),
+            on_start_query_execution=None,
+            on_poll=None,
+        )
+
     def close(self) -> None:
-        """Close the network connections; further use raises ProgrammingError. Closing twice is fine."""
+        """Close the connection; further use raises ProgrammingError. Closing twice is fine.
+
+        The clients of a shared session stay open for the other connections of the same identity and
+        settings (``clear_credentials_cache()`` closes them); a session of its own is closed here.
+        """
         if self._closed:
             return
-        try:
+        self._closed = True
+        if not self._shared_session.shared:
             super().close()
-            with self._s3_lock:
-                if self._s3 is not None:
-                    self._s3.close()
-        finally:
-            self._closed = True
 
     def commit(self) -> None:
         """Athena autocommits every statement: nothing to do."""

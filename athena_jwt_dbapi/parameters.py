@@ -7,11 +7,6 @@ declared by each provider (see :mod:`.credentials`).
 
 from __future__ import annotations
 
-from botocore.config import Config
-from pyathena.converter import Converter
-from pyathena.formatter import Formatter
-from pyathena.util import RetryConfig
-
 from .catalogue import CALLABLE, ENDPOINT, S3_URI, Alias, Parameter, a_class, endpoint, instance_of, length, pattern
 
 _NO_STREAMING = "Athena's streaming result API (GetQueryResultsStream) has no Python SDK client"
@@ -120,11 +115,13 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "ResultFetcher",
         str,
-        "How results are read: auto and GetQueryResults page through the API; S3 reads the result "
-        "file; GetQueryResultsStream is not available in Python and falls back to GetQueryResults.",
+        "How the plain and dict cursors read results: auto takes the first page from GetQueryResults and "
+        "streams the rest from the S3 result file (falling back to the API when S3 cannot be read); S3 "
+        "reads every row from the file; GetQueryResults pages through the API; GetQueryResultsStream is "
+        "not available in Python and falls back to GetQueryResults.",
         default="auto",
         choices=("auto", "S3", "GetQueryResults", "GetQueryResultsStream"),
-        applied="default cursor: Cursor (auto, GetQueryResults) or S3FSCursor (S3)",
+        applied="rows after the first page of Cursor and DictCursor: S3 result file (auto, S3) or API pages",
     ),
     Parameter(
         "FetchSize",
@@ -326,25 +323,35 @@ PYATHENA_OPTIONS: tuple[Parameter, ...] = tuple(
     for name, kind, description, check in (
         ("cursor_class", object, "Default cursor class (PandasCursor, ArrowCursor, DictCursor, ...).", a_class),
         ("cursor_kwargs", object, "Keyword arguments for every cursor.", instance_of(dict, meaning="a dict")),
-        ("converter", object, "PyAthena type converter.", instance_of(Converter, meaning="a pyathena Converter")),
-        ("formatter", object, "PyAthena parameter formatter.", instance_of(Formatter, meaning="a pyathena Formatter")),
+        (
+            "converter",
+            object,
+            "PyAthena type converter.",
+            instance_of("pyathena.converter:Converter", meaning="a pyathena Converter"),
+        ),
+        (
+            "formatter",
+            object,
+            "PyAthena parameter formatter.",
+            instance_of("pyathena.formatter:Formatter", meaning="a pyathena Formatter"),
+        ),
         (
             "retry_config",
             object,
             "PyAthena's RetryConfig for its own polling retries.",
-            instance_of(RetryConfig, meaning="a pyathena.util.RetryConfig"),
+            instance_of("pyathena.util:RetryConfig", meaning="a pyathena.util.RetryConfig"),
         ),
         (
             "config",
             object,
             "A botocore Config merged under the one built from the parameters.",
-            instance_of(Config, meaning="a botocore.config.Config"),
+            instance_of("botocore.config:Config", meaning="a botocore.config.Config"),
         ),
         (
             "s3_config",
             object,
             "A botocore Config for the S3 client only.",
-            instance_of(Config, meaning="a botocore.config.Config"),
+            instance_of("botocore.config:Config", meaning="a botocore.config.Config"),
         ),
         ("kill_on_interrupt", bool, "Stop the query on KeyboardInterrupt (default True).", None),
         ("on_start_query_execution", object, "Callback with each query id.", CALLABLE),

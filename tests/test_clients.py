@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyathena
 import pytest
 from botocore.config import Config
 
@@ -29,7 +30,7 @@ def test_network_timeout() -> None:
 
 
 def test_application_name_in_user_agent() -> None:
-    assert config(ApplicationName="etl-job").user_agent_extra == "athena-jwt-dbapi etl-job"
+    assert config(ApplicationName="etl-job").user_agent_extra == f"{pyathena.user_agent_extra} athena-jwt-dbapi etl-job"
 
 
 def test_user_config_is_kept_under_ours() -> None:
@@ -38,7 +39,7 @@ def test_user_config_is_kept_under_ours() -> None:
     )
     assert merged.max_pool_connections == 50
     assert merged.retries == {"mode": "standard", "total_max_attempts": 2}
-    assert merged.user_agent_extra == "mine athena-jwt-dbapi"
+    assert merged.user_agent_extra == f"mine {pyathena.user_agent_extra} athena-jwt-dbapi"
 
 
 def test_proxy_url_with_credentials_is_encoded_and_registered_secret() -> None:

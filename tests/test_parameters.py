@@ -313,7 +313,6 @@ def test_invalid_secret_values_are_not_echoed() -> None:
             "MinQueryExecutionPollingIntervalMillis",
             "exceeds MaxQueryExecutionPollingIntervalMillis",
         ),
-        ({"ResultFetcher": "S3", "cursor_class": object}, "ResultFetcher", "not both"),
     ],
 )
 def test_combinations(kwargs: dict[str, Any], parameter: str, message: str) -> None:
@@ -358,11 +357,10 @@ def test_two_token_sources_are_refused(tmp_path: Any) -> None:
         plan(**JWT, JwtWebIdentityTokenFile=str(path))
 
 
-def test_result_fetcher_and_fetch_size_choose_the_cursor() -> None:
-    from pyathena.s3fs.cursor import S3FSCursor
-
+def test_fetch_size_sets_the_cursor_arraysize() -> None:
     decided = plan(**JWT, ResultFetcher="s3", FetchSize="200")
-    assert decided.cursor_options == {"cursor_class": S3FSCursor, "cursor_kwargs": {"arraysize": 200}}
+    assert decided.settings["ResultFetcher"] == "S3"
+    assert decided.cursor_options == {"cursor_kwargs": {"arraysize": 200}}
     with pytest.warns(ParameterNotAppliedWarning, match="1,000 rows"):
         capped = plan(**JWT, FetchSize=5000)
     assert capped.cursor_options["cursor_kwargs"] == {"arraysize": 1000}

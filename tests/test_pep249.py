@@ -85,9 +85,19 @@ def test_import_does_not_load_heavy_packages() -> None:
 
     code = (
         "import sys, athena_jwt_dbapi; "
-        "heavy = ('pandas', 'pyarrow', 'sqlalchemy', 'duckdb', 'moto', 'sqlglot', 'jwt'); "
-        "heavy = [m for m in heavy if m in sys.modules]; "
-        "print(heavy)"
+        "heavy = ('pandas', 'pyarrow', 'sqlalchemy', 'duckdb', 'moto', 'sqlglot', 'jwt', 'boto3', 'botocore', "
+        "'s3transfer', 'fsspec', 'pyathena.connection', 'pyathena.arrow', 'pyathena.pandas', 'pyathena.s3fs', "
+        "'pyathena.polars', 'pyathena.sqlalchemy'); "
+        "heavy = [m for m in sys.modules if m.startswith(heavy)]; "
+        "print(sorted(heavy))"
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
+
+
+def test_the_lazy_connection_class_is_the_real_one() -> None:
+    from athena_jwt_dbapi.connection import Connection
+
+    assert db.Connection is Connection
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        db.Nope  # noqa: B018

@@ -11,12 +11,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
-from botocore.config import Config
-from botocore.credentials import Credentials
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..catalogue import Parameter
+
+if TYPE_CHECKING:  # botocore loads when the first connection is made, not at import
+    from botocore.config import Config
+    from botocore.credentials import Credentials
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,12 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from botocore.credentials import Credentials
+from .. import aws
+
+if TYPE_CHECKING:
+    from botocore.credentials import Credentials
 
 MAX_ENTRIES = 256
 
@@ -48,7 +52,10 @@ def get_or_create(key: str, create: Callable[[], Credentials]) -> Credentials:
 
 
 def clear_credentials_cache() -> None:
-    """Forget every cached credential (the next connect of each identity calls STS again)."""
+    """Forget every cached credential (the next connect of each identity calls STS again), and release
+    the sessions and clients shared by connections (their network connections close; connections still
+    open keep working and reconnect), so the next connect of each configuration tests it again."""
     with _lock:
         _entries.clear()
         _key_locks.clear()
+    aws.clear_shared_sessions()

@@ -12,21 +12,14 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore
-import botocore.session
-from botocore.client import BaseClient
-from botocore.credentials import Credentials
-from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
-from botocore.parsers import ResponseParserError
-
+from .. import aws
 from ..catalogue import CALLABLE, Alias, Parameter, all_of, length, pattern
 from ..errors import CredentialsError, ParameterError
 from ..redaction import redact, register_secret
 from . import cache
 from .base import CredentialsProvider, ProviderContext
-from .refreshing import Metadata, ScaledRefreshableCredentials
 from .token_source import (
     CallableTokenSource,
     FileTokenSource,
@@ -43,6 +36,12 @@ ROLE_ARN = all_of(
 )
 SESSION_NAME = pattern(r"[\w+=,.@-]{2,64}", "2 to 64 characters of letters, digits and _+=,.@-")
 _ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from botocore.credentials import Credentials
+
+    from .refreshing import Metadata
 #: botocore's default for a missing AWS_ROLE_SESSION_NAME, made once per process so that connections
 #: of one process share their credentials (the name is part of the cache key).
 _PROCESS_SESSION_NAME = f"athena-jwt-dbapi-{int(time.time())}"
@@ -185,16 +184,8 @@ class JwtCredentialsProvider(CredentialsProvider):
     def _sts_client(self) -> BaseClient:
         with self._client_lock:
             if self._client is None:
-                session = botocore.session.Session()
-                session.set_config_variable("sts_regional_endpoints", "regional")
-                config = self.context.client_config("sts").merge(
-                    botocore.config.Config(signature_version=botocore.UNSIGNED)
-                )
-                self._client = session.create_client(
-                    "sts",
-                    region_name=self.region or "us-east-1",
-                    endpoint_url=self.endpoint,
-                    config=config,
+                self._client = aws.unsigned_client(
+                    "sts", self.region or "us-east-1", self.endpoint, self.context.client_config("sts")
                 )
             return self._client
 
@@ -213,6 +204,9 @@ class JwtCredentialsProvider(CredentialsProvider):
 
         ``token`` is a token just read from the source (the first fetch at connect); refreshes read anew.
         """
+        from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+        from botocore.parsers import ResponseParserError
+
         token = token if token is not None else self.token_source.read()
         try:
             try:
@@ -274,6 +268,8 @@ class JwtCredentialsProvider(CredentialsProvider):
         )
 
     def load(self) -> Credentials:
+        from .refreshing import ScaledRefreshableCredentials
+
         token = self.token_source.read()
         first: list[str | None] = [token]
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.credentials import (
-    Credentials,
-    InstanceMetadataFetcher,
-    InstanceMetadataProvider,
-)
-from botocore.exceptions import BotoCoreError, ProfileNotFound
-from botocore.session import Session as BotocoreSession
-
+from .. import aws
 from ..catalogue import Alias, Parameter, length, pattern
 from ..errors import CredentialsError, ParameterError
 from ..redaction import redact, register_secret
+from . import cache
 from .base import CredentialsProvider, ProviderContext
+
+if TYPE_CHECKING:
+    from botocore.credentials import Credentials
 
 
 class IAMCredentialsProvider(CredentialsProvider):
@@ -61,9 +59,14 @@ class IAMCredentialsProvider(CredentialsProvider):
     )
 
     def load(self) -> Credentials:
-        for name in ("Password", "SessionToken"):
-            register_secret(self.settings.get(name))
-        return Credentials(self.settings["User"], self.settings["Password"], self.settings.get("SessionToken"))
+        from botocore.credentials import Credentials
+
+        user, password, token = self.settings["User"], self.settings["Password"], self.settings.get("SessionToken")
+        for secret in (password, token):
+            register_secret(secret)
+        # Cached like every identity, so that connections with the same keys share one session and clients.
+        key = cache.cache_key(self.name, user, hashlib.sha256(f"{password}\x00{token}".encode()).hexdigest())
+        return cache.get_or_create(key, lambda: Credentials(user, password, token))
 
 
 class DefaultChainProvider(CredentialsProvider):
@@ -72,8 +75,10 @@ class DefaultChainProvider(CredentialsProvider):
     name = "DefaultChain"
 
     def load(self) -> Credentials | None:
+        from botocore.exceptions import BotoCoreError
+
         try:
-            return BotocoreSession().get_credentials()
+            return aws.new_botocore_session().get_credentials()
         except BotoCoreError as error:
             raise CredentialsError(f"The default credentials chain failed: {redact(str(error))}") from None
 
@@ -97,9 +102,11 @@ class ProfileCredentialsProvider(CredentialsProvider):
 
     def __init__(self, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(settings, context)
+        from botocore.exceptions import ProfileNotFound
+
         profile = self.settings["ProfileName"]
         try:
-            self._session = BotocoreSession(profile=profile)
+            self._session = aws.new_botocore_session(profile)
             self._session.get_scoped_config()
         except ProfileNotFound:
             raise ParameterError(
@@ -109,6 +116,8 @@ class ProfileCredentialsProvider(CredentialsProvider):
             ) from None
 
     def load(self) -> Credentials | None:
+        from botocore.exceptions import BotoCoreError
+
         try:
             return self._session.get_credentials()
         except BotoCoreError as error:
@@ -123,6 +132,8 @@ class InstanceProfileProvider(CredentialsProvider):
     name = "InstanceProfile"
 
     def load(self) -> Credentials | None:
+        from botocore.credentials import InstanceMetadataFetcher, InstanceMetadataProvider
+
         config = self.context.client_config("sts")
         fetcher = InstanceMetadataFetcher(
             timeout=getattr(config, "connect_timeout", None) or 1, num_attempts=2, user_agent="athena-jwt-dbapi"

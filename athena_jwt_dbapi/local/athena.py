@@ -174,6 +174,8 @@ class AthenaService:
         self.account_id = account_id
         self.query_delay = 0.0
         self.queued_delay = 0.0
+        #: Seconds added to every GetQueryResults call (a real Athena page is a 100-300 ms round trip).
+        self.results_latency = 0.0
         self.calls: list[str] = []
         self._lock = threading.RLock()
         self._throttle = 0
@@ -503,6 +505,8 @@ class AthenaService:
         return described
 
     def get_query_results(self, body: JsonDict) -> JsonDict:
+        if self.results_latency:
+            time.sleep(self.results_latency)
         with self._lock:
             ex = self._get_execution(body.get("QueryExecutionId"))
             state, outcome, reason = ex.state, ex.outcome, ex.reason

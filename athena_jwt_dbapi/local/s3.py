@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -85,6 +86,12 @@ class S3Front:
         self._front: BackgroundServer | None = None
         self._client_lock = threading.Lock()
         self._client: Any = None
+        #: (method, path) of every request that passed the signature check, for tests to count.
+        self.requests: list[tuple[str, str]] = []
+        #: Knobs: seconds added to every object read (a real S3 round trip), and refusing object reads
+        #: with AccessDenied (a bucket policy with ``s3:CalledVia`` that lets only Athena read).
+        self.read_latency = 0.0
+        self.refuse_reads = False
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -185,6 +192,12 @@ class S3Front:
         request = Request(environ)
         try:
             verify_sigv4(request, self.store, service="s3", protocol="rest-xml")
+            self.requests.append((request.method, request.path))
+            if request.method in ("GET", "HEAD") and request.path.strip("/").count("/") >= 1:  # an object
+                if self.refuse_reads:
+                    raise ServiceError("AccessDenied", "Access Denied", 403)
+                if self.read_latency:
+                    time.sleep(self.read_latency)
         except ServiceError as err:
             status, headers, body = _error_response(err, uuid.uuid4().hex.upper()[:16], request.method)
             start_response(status, headers)

@@ -216,6 +216,22 @@ class LocalAthena:
         """Every query stays RUNNING this long (slow queries; cancel tests)."""
         self.athena.query_delay = seconds
 
+    def set_api_latency(self, seconds: float) -> None:
+        """Add ``seconds`` to every GetQueryResults call and every S3 object read, so that benchmarks
+        show what real round trips cost (a page of results, a GET of the result file)."""
+        self.athena.results_latency = seconds
+        self.s3.read_latency = seconds
+
+    def refuse_s3_reads(self, refuse: bool = True) -> None:
+        """Make S3 answer AccessDenied to every object read (GET/HEAD), as a bucket policy that lets
+        only Athena read (``s3:CalledVia``) does; Athena itself still writes its results."""
+        self.s3.refuse_reads = refuse
+
+    @property
+    def s3_requests(self) -> list[tuple[str, str]]:
+        """(method, path) of every authenticated S3 request so far (for tests that count them)."""
+        return self.s3.requests
+
     def set_service_down(self, service: str, down: bool = True) -> None:
         """Make ``issuer``, ``sts`` or ``athena`` answer 503 (a stopped server) until set back."""
         apps = {"issuer": self._issuer_app, "sts": self._sts_app, "athena": self._athena_app}
@@ -229,6 +245,8 @@ class LocalAthena:
         self.athena.throttle_next(0)
         self.athena.query_delay = 0.0
         self.athena.queued_delay = 0.0
+        self.set_api_latency(0.0)
+        self.refuse_s3_reads(False)
         for app in (self._issuer_app, self._sts_app, self._athena_app):
             app.down.clear()
 

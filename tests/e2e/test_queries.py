@@ -9,6 +9,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,14 +112,16 @@ def test_arrow_cursor(conn: db.Connection) -> None:
     assert table.column("id").to_pylist() == [1, 2, 3]
 
 
-def test_result_fetcher_s3_makes_the_default_cursor_read_s3(seeded: LocalAthena, local_athena: LocalAthena) -> None:
-    from pyathena.s3fs.cursor import S3FSCursor
-
+def test_result_fetcher_s3_reads_every_row_from_the_result_file(seeded: LocalAthena, local_athena: LocalAthena) -> None:
     with db.connect(**local_athena.connect_parameters(), Database="shop", ResultFetcher="S3") as conn:
+        before = local_athena.athena.calls.count("GetQueryResults")
+        reads = len(local_athena.s3_requests)
         cursor = conn.cursor()
-        assert isinstance(cursor, S3FSCursor)
         cursor.execute("SELECT count(*) FROM numbers")
         assert cursor.fetchone() == (2500,)
+    # One GetQueryResults call for the column metadata (MaxResults=1: the labels only), the row from S3.
+    assert local_athena.athena.calls.count("GetQueryResults") - before == 1
+    assert [method for method, _ in local_athena.s3_requests[reads:]] == ["GET"]
 
 
 def test_pandas_read_sql_query(conn: db.Connection) -> None:
@@ -140,11 +143,14 @@ def test_pandas_read_sql_query_failure_shows_the_real_error(conn: db.Connection)
             pd.read_sql_query("SELECT * FROM no_such_table", conn)
 
 
-def test_2500_rows_come_back_across_three_pages(conn: db.Connection, local_athena: LocalAthena) -> None:
-    before = local_athena.athena.calls.count("GetQueryResults")
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT n FROM numbers ORDER BY n")
-        rows = cursor.fetchall()
+def test_2500_rows_come_back_across_three_pages_with_get_query_results(
+    local_athena: LocalAthena, seeded: LocalAthena
+) -> None:
+    with db.connect(**local_athena.connect_parameters(), Database="shop", ResultFetcher="GetQueryResults") as conn:
+        before = local_athena.athena.calls.count("GetQueryResults")
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT n FROM numbers ORDER BY n")
+            rows = cursor.fetchall()
     assert [r[0] for r in rows] == list(range(2500))
     assert local_athena.athena.calls.count("GetQueryResults") - before == 3
 
@@ -231,6 +237,51 @@ def test_connection_test_runs_select_1(local_athena: LocalAthena) -> None:
     with db.connect(**local_athena.connect_parameters(), ConnectionTest="false"):
         pass
     assert local_athena.athena.calls.count("StartQueryExecution") == before + 1
+
+
+def test_connection_test_runs_once_per_configuration(local_athena: LocalAthena) -> None:
+    local_athena.seed("CREATE SCHEMA IF NOT EXISTS other")
+    token = local_athena.mint_token()
+    started = lambda: local_athena.athena.calls.count("StartQueryExecution")  # noqa: E731
+    before = started()
+    for _ in range(3):
+        db.connect(**local_athena.connect_parameters(token)).close()
+    assert started() == before + 1, "one identity and configuration: tested once"
+    db.connect(**local_athena.connect_parameters(token), WorkGroup="primary", Database="other").close()
+    assert started() == before + 2, "another database is another configuration"
+    db.connect(**local_athena.connect_parameters(token, JwtRoleSessionName="someone-else")).close()
+    assert started() == before + 3, "another identity is tested again"
+    db.clear_credentials_cache()
+    db.connect(**local_athena.connect_parameters(token)).close()
+    assert started() == before + 4, "clear_credentials_cache() forgets what was tested"
+
+
+def test_connection_test_ignores_the_users_cursor_class_options_and_callbacks(local_athena: LocalAthena) -> None:
+    from pyathena.pandas.cursor import PandasCursor
+
+    seen: list[str] = []
+    polled: list[object] = []
+    with db.connect(
+        **local_athena.connect_parameters(),
+        cursor_class=PandasCursor,
+        cursor_kwargs={"unload": True},
+        on_start_query_execution=seen.append,
+        on_poll=polled.append,
+    ) as conn:
+        tested = local_athena.athena.execution(_last_query_id(local_athena))
+        assert tested.query.strip() == "SELECT 1", "the test is SELECT 1, not an UNLOAD"
+        assert seen == [] and polled == [], "no user callback fires for the driver's own query"
+        assert isinstance(conn.cursor(), PandasCursor)
+    with db.connect(
+        **local_athena.connect_parameters(), on_start_query_execution=seen.append, on_poll=polled.append
+    ) as conn:
+        conn.cursor().execute("SELECT 2 AS x")
+    assert len(seen) == 1 and polled, "the user's callbacks do fire for the user's queries"
+
+
+def _last_query_id(stack: LocalAthena) -> str:
+    listed: Any = stack.athena.list_query_executions({})
+    return str(listed["QueryExecutionIds"][0])
 
 
 def test_connection_test_failure_is_an_operational_error(local_athena: LocalAthena) -> None:

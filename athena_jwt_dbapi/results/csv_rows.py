@@ -1,0 +1,117 @@
+"""Athena's result CSV as batches of rows of text (``None`` for NULL), with the fastest available parser.
+
+Athena writes a header line, then every value double-quoted with ``"`` doubled, and NULL as an empty
+*unquoted* field (``""`` is the empty string). The text of each value is exactly what GetQueryResults
+returns as ``VarCharValue``, so the cursor's converter gives the same Python values either way. Parsers,
+fastest first (see ``benchmarks/bench_csv_parsers.py``):
+
+1. pyarrow's streaming CSV reader (the ``arrow`` extra), told that only unquoted empty fields are NULL;
+2. the standard library's ``csv`` with ``QUOTE_NOTNULL``, where it reads an empty unquoted field as
+   ``None`` (Python 3.13; 3.12.1 still reads ``''``, so this is probed, not assumed from the version);
+3. PyAthena's ``AthenaCSVReader`` (pure Python, any version).
+
+Each reads the stream incrementally: memory holds a block of the file and one batch of rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, BinaryIO
+
+Row = Sequence[str | None]
+Batches = Iterator[list[Row]]
+#: Rows per batch for the text parsers (pyarrow's batches follow its block size instead).
+BATCH_ROWS = 10_000
+#: pyarrow's read block: each batch holds the rows of about this many bytes.
+ARROW_BLOCK_BYTES = 1 << 20
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow.csv  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def _stdlib_reads_null() -> bool:
+    quoting = getattr(csv, "QUOTE_NOTNULL", None)
+    if quoting is None:
+        return False
+    return list(csv.reader(io.StringIO('"",\n'), quoting=quoting)) == [["", None]]
+
+
+def available_parsers() -> list[str]:
+    """The parsers usable here, fastest first."""
+    names = []
+    if _has_pyarrow():
+        names.append("pyarrow")
+    if _stdlib_reads_null():
+        names.append("csv")
+    names.append("pyathena")
+    return names
+
+
+def read_batches(stream: BinaryIO, columns: int, skip: int, parser: str | None = None) -> Batches:
+    """Batches of the data rows of ``stream`` after the header and ``skip`` more rows."""
+    chosen = parser or available_parsers()[0]
+    return _PARSERS[chosen](stream, columns, skip)
+
+
+def _pyarrow_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = [f"c{i}" for i in range(columns)]  # Athena allows duplicate column names; pyarrow does not
+    reader = pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(
+            column_names=names, skip_rows_after_names=skip + 1, block_size=ARROW_BLOCK_BYTES, use_threads=True
+        ),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            null_values=[""],
+        ),
+    )
+    try:
+        for batch in reader:
+            if batch.num_rows:
+                yield list(zip(*(column.to_pylist() for column in batch.columns), strict=True))
+    finally:
+        reader.close()
+
+
+def _text_batches(rows: Iterator[Row], columns: int, skip: int) -> Batches:
+    # A one-column NULL row is an empty line, which the text readers give as [] or [None].
+    empty: Row = [None] * columns
+    data = itertools.islice(rows, skip + 1, None)
+    while batch := [row or empty for row in itertools.islice(data, BATCH_ROWS)]:
+        yield batch
+
+
+def _csv_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    quoting: Any = getattr(csv, "QUOTE_NOTNULL")  # noqa: B009 (3.12+: not in 3.10's stubs)
+    return _text_batches(csv.reader(text, quoting=quoting), columns, skip)
+
+
+def _pyathena_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:
+    from pyathena.s3fs.reader import AthenaCSVReader
+
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    return _text_batches(AthenaCSVReader(text), columns, skip)
+
+
+_PARSERS: dict[str, Callable[[BinaryIO, int, int], Batches]] = {
+    "pyarrow": _pyarrow_batches,
+    "csv": _csv_batches,
+    "pyathena": _pyathena_batches,
+}

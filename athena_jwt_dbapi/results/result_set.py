@@ -1,0 +1,145 @@
+"""``ResultFetcher`` for the plain and dict cursors, as the JDBC 3.4+ driver does it.
+
+* ``auto`` (the default): the first GetQueryResults page gives the column metadata and up to 1,000 rows;
+  a result that fits costs that one call. The rest is streamed from the result file
+  ``<OutputLocation><QueryExecutionId>.csv`` through the connection's S3 client (``S3Endpoint``, proxy,
+  retries, timeouts, ``ExpectedBucketOwner``), skipping the rows already returned. When the file cannot
+  be read (access denied, a CSE_KMS result, a missing object) the rest comes from GetQueryResults, with
+  one INFO log line saying why. On real Athena a page is a 100-300 ms round trip: a million rows are a
+  thousand of them, where the file streams in seconds.
+* ``S3``: only the column metadata from GetQueryResults; every row from the file, and an
+  ``OperationalError`` if it cannot be read.
+* ``GetQueryResults`` (and ``GetQueryResultsStream``, which has no Python client): pages only.
+
+The file holds the same text for each value as GetQueryResults (see :mod:`.csv_rows`), and rows are
+converted by the cursor's converter in the same way, so the three paths give identical values.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from itertools import repeat
+from typing import Any
+
+from pyathena.error import OperationalError
+from pyathena.result_set import AthenaDictResultSet, AthenaResultSet
+from pyathena.util import parse_output_location
+
+from . import csv_rows
+
+_logger = logging.getLogger(__name__)
+
+#: Statements whose result file is not the rows GetQueryResults gives (PyAthena's S3 cursors skip them too).
+_NO_RESULT_FILE = frozenset({"UPDATE", "DELETE", "MERGE", "VACUUM_TABLE"})
+
+
+class _Fallback(Exception):
+    """The result file cannot be read; the message says why (never a secret: S3 error codes only)."""
+
+
+class FetcherResultSet(AthenaResultSet):
+    """PyAthena's GetQueryResults result set, with the rows after the first page read from S3."""
+
+    def __init__(
+        self, connection: Any, converter: Any, query_execution: Any, arraysize: int, *args: Any, **kwargs: Any
+    ) -> None:
+        self._fetcher: str = getattr(connection, "result_fetcher", "GetQueryResults")
+        self._page_size = arraysize
+        self._batches: Iterator[list[csv_rows.Row]] | None = None
+        self._body: Any = None
+        self._use_api = self._fetcher not in ("auto", "S3")
+        self._delivered = 0
+        if self._fetcher == "S3":
+            arraysize = 1  # the first page is only the column labels (and at most one row)
+        super().__init__(connection, converter, query_execution, arraysize, *args, **kwargs)
+        self._arraysize = self._page_size
+
+    # --- where the rows after the first page come from -------------------------------------------
+
+    def _fetch(self) -> None:
+        if not self._next_token:
+            return
+        if not self._use_api and self._batches is None:
+            self._batches = self._open_file()
+        if self._batches is None:
+            super()._fetch()
+            return
+        batch = next(self._batches, None)
+        if batch is None:
+            self._close_file()
+            self._next_token = None
+            return
+        self._rows.extend(self._convert_rows(batch))
+
+    def _open_file(self) -> Iterator[list[csv_rows.Row]] | None:
+        """The file's rows after those already returned, or None to go on with GetQueryResults."""
+        location = self._result_file()
+        if location is None:
+            self._use_api = True
+            return None
+        bucket, key = location
+        try:
+            if (self.encryption_option or "").upper() == "CSE_KMS":
+                raise _Fallback("the result file is client-side encrypted (CSE_KMS)")
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                s3: Any = self.connection.s3_client
+                self._body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "Unknown")
+                raise _Fallback(f"S3 refused GetObject on s3://{bucket}/{key} ({code})") from None
+            except BotoCoreError as error:
+                raise _Fallback(f"S3 could not be reached for s3://{bucket}/{key} ({type(error).__name__})") from None
+        except _Fallback as reason:
+            if self._fetcher == "S3":
+                raise OperationalError(f"ResultFetcher=S3: cannot read the result file: {reason}.") from None
+            _logger.info(
+                "Query %s: reading the rest of the result with GetQueryResults: %s.", self.query_id, reason
+            )
+            self._use_api = True
+            return None
+        columns = len(self._metadata or ())
+        return csv_rows.read_batches(self._body, columns, self._delivered)
+
+    def _result_file(self) -> tuple[str, str] | None:
+        """The bucket and key of the result's CSV file; None when the rows are not in one (DDL results are
+        ``.txt``, UPDATE/DELETE/MERGE files hold no rows, managed result storage has no location)."""
+        location = self.output_location
+        if not location or not location.endswith(".csv"):
+            return None
+        if (self.substatement_type or "").upper() in _NO_RESULT_FILE:
+            return None
+        bucket, key = parse_output_location(location)
+        return bucket, key
+
+    def _pre_fetch(self) -> None:
+        super()._pre_fetch()
+        self._delivered = len(self._rows)  # data rows of the first page, which the file must skip
+
+    def _convert_rows(self, batch: list[csv_rows.Row]) -> list[Any]:
+        names, types = self._get_column_names_and_types(self._metadata or ())
+        hints = self._column_type_hints or repeat(None)
+        convert = self._convert_values
+        return [self._make_row(names, tuple(convert(self._converter, row, names, types, hints))) for row in batch]
+
+    def _make_row(self, names: tuple[Any, ...], values: tuple[Any, ...]) -> Any:
+        return values
+
+    def _close_file(self) -> None:
+        self._batches = None
+        body, self._body = self._body, None
+        if body is not None:
+            body.close()
+
+    def close(self) -> None:
+        self._close_file()
+        super().close()
+
+
+class FetcherDictResultSet(FetcherResultSet, AthenaDictResultSet):
+    """The dict variant: each row a ``dict_type`` keyed by column name."""
+
+    def _make_row(self, names: tuple[Any, ...], values: tuple[Any, ...]) -> Any:
+        return self.dict_type(zip(names, values, strict=False))

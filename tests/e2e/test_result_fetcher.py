@@ -1,0 +1,190 @@
+"""``ResultFetcher``: the first page from GetQueryResults, the rest streamed from the S3 result file.
+
+Everything here runs over HTTP against the local stack, which writes the result file as Athena does
+(every value quoted, NULL an empty unquoted field) and counts its GetQueryResults calls and S3 requests.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pyathena.cursor import DictCursor
+
+import athena_jwt_dbapi as db
+from athena_jwt_dbapi.local import LocalAthena
+from athena_jwt_dbapi.results import csv_rows
+
+ROWS = 2_600  # three GetQueryResults pages' worth: the first page, then the file (or two more pages)
+
+# Every Athena type the local engine returns, with the strings a CSV reader gets wrong: NULL next to '',
+# the text 'NULL', quotes, commas, LF and CR inside values, backslashes, spaces, non-ASCII.
+EVERY_TYPE = f"""
+SELECT n AS id,
+  CASE n % 9 WHEN 0 THEN NULL WHEN 1 THEN '' WHEN 2 THEN 'quote " and "" doubled' WHEN 3 THEN 'comma, and
+newline' WHEN 4 THEN 'NULL' WHEN 5 THEN ' spaced \\ back\\slash ' WHEN 6 THEN '"' WHEN 7 THEN 'cr' || chr(13) || 'lf'
+    ELSE 'ünï ✓ ' || CAST(n AS varchar) END AS s,
+  CASE WHEN n % 5 = 0 THEN NULL ELSE CAST(n AS integer) END AS i,
+  CAST(n AS double) / 3 AS d,
+  CAST(n AS real) AS f,
+  CAST(n AS decimal(12, 3)) AS amount,
+  date_add('day', n, DATE '2020-01-01') AS day,
+  date_add('millisecond', n, TIMESTAMP '2020-01-01 00:00:00.000') AS ts,
+  from_iso8601_timestamp('2024-01-02T03:04:05.123+02:00') AS tz,
+  n % 2 = 0 AS b,
+  CAST(CAST(n AS varchar) AS varbinary) AS bin,
+  ARRAY[n, n + 1] AS arr,
+  MAP(ARRAY['k'], ARRAY[CAST(n AS varchar)]) AS m,
+  CAST(ROW(n, 'x,"y"') AS ROW(a integer, b varchar)) AS r,
+  JSON '{{"a": [1, "b,\\"c"]}}' AS j
+FROM UNNEST(sequence(0, {ROWS - 1})) AS t(n)
+ORDER BY n
+"""
+
+
+@pytest.fixture
+def stack(local_athena: LocalAthena) -> LocalAthena:
+    return local_athena
+
+
+def _connect(stack: LocalAthena, **overrides: Any) -> db.Connection:
+    return db.connect(**stack.connect_parameters(), ConnectionTest=False, **overrides)
+
+
+def _fetch_all(stack: LocalAthena, cursor_class: Any = None, **overrides: Any) -> list[Any]:
+    with _connect(stack, **overrides) as conn, conn.cursor(cursor_class) as cursor:
+        cursor.execute(EVERY_TYPE)
+        return list(cursor.fetchall())
+
+
+@pytest.fixture(scope="module")
+def from_the_api(local_athena_session: LocalAthena) -> list[Any]:
+    """The reference: every row through GetQueryResults pages."""
+    return _fetch_all(local_athena_session, ResultFetcher="GetQueryResults")
+
+
+def test_api_reference_has_every_hostile_value(from_the_api: list[Any]) -> None:
+    strings = {row[1] for row in from_the_api}
+    assert {None, "", "NULL", '"', 'quote " and "" doubled', "comma, and\nnewline", "cr\rlf"} <= strings
+    assert len(from_the_api) == ROWS
+
+
+@pytest.mark.parametrize("fetcher", ["auto", "S3"])
+def test_rows_are_identical_to_get_query_results(stack: LocalAthena, from_the_api: list[Any], fetcher: str) -> None:
+    before_s3 = len(stack.s3_requests)
+    rows = _fetch_all(stack, ResultFetcher=fetcher)
+    assert rows == from_the_api
+    reads = [path for method, path in stack.s3_requests[before_s3:] if method == "GET"]
+    assert len(reads) == 1 and reads[0].endswith(".csv"), "the rest must come from the result file"
+
+
+def test_auto_makes_one_get_query_results_call_and_streams_the_rest(stack: LocalAthena) -> None:
+    before = stack.athena.calls.count("GetQueryResults")
+    rows = _fetch_all(stack)
+    assert len(rows) == ROWS
+    assert stack.athena.calls.count("GetQueryResults") - before == 1
+
+
+def test_dict_cursor_rows_are_identical_too(stack: LocalAthena, from_the_api: list[Any]) -> None:
+    rows = _fetch_all(stack, DictCursor)
+    names = ["id", "s", "i", "d", "f", "amount", "day", "ts", "tz", "b", "bin", "arr", "m", "r", "j"]
+    assert rows == [dict(zip(names, row, strict=True)) for row in from_the_api]
+
+
+def test_a_small_result_costs_one_call_and_no_s3_request(stack: LocalAthena) -> None:
+    with _connect(stack) as conn, conn.cursor() as cursor:
+        before_calls, before_s3 = stack.athena.calls.count("GetQueryResults"), len(stack.s3_requests)
+        cursor.execute("SELECT * FROM (VALUES (1, 'a'), (2, NULL), (3, '')) AS t(x, y)")
+        assert cursor.fetchall() == [(1, "a"), (2, None), (3, "")]
+        assert stack.athena.calls.count("GetQueryResults") - before_calls == 1
+        assert stack.s3_requests[before_s3:] == []
+
+
+def test_fetchmany_and_fetchone_walk_the_file_in_order(stack: LocalAthena, from_the_api: list[Any]) -> None:
+    with _connect(stack) as conn, conn.cursor() as cursor:
+        cursor.execute(EVERY_TYPE)
+        taken = [cursor.fetchone()]
+        while batch := cursor.fetchmany(333):
+            taken.extend(batch)
+        assert cursor.fetchone() is None
+    assert taken == from_the_api
+
+
+def test_unreadable_file_falls_back_to_the_api_with_one_info_line(
+    stack: LocalAthena, from_the_api: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    stack.refuse_s3_reads()
+    before = stack.athena.calls.count("GetQueryResults")
+    with caplog.at_level(logging.INFO, logger="athena_jwt_dbapi"):
+        rows = _fetch_all(stack)
+    assert rows == from_the_api
+    assert stack.athena.calls.count("GetQueryResults") - before == 3  # all pages: nothing came from S3
+    lines = [r for r in caplog.records if r.name.startswith("athena_jwt_dbapi.results")]
+    assert len(lines) == 1 and lines[0].levelno == logging.INFO
+    assert "AccessDenied" in lines[0].getMessage() and "GetQueryResults" in lines[0].getMessage()
+
+
+def test_result_fetcher_s3_fails_clearly_when_the_file_cannot_be_read(stack: LocalAthena) -> None:
+    stack.refuse_s3_reads()
+    with _connect(stack, ResultFetcher="S3") as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT 1 AS x")
+        with pytest.raises(db.OperationalError, match=r"ResultFetcher=S3.*AccessDenied"):
+            cursor.fetchall()
+
+
+def test_get_query_results_never_touches_s3(stack: LocalAthena, from_the_api: list[Any]) -> None:
+    before_s3 = len(stack.s3_requests)
+    assert _fetch_all(stack, ResultFetcher="GetQueryResults") == from_the_api
+    assert stack.s3_requests[before_s3:] == []
+
+
+def test_ddl_results_keep_working(stack: LocalAthena) -> None:
+    """SHOW/DESCRIBE results are ``.txt`` files (no header, tab-separated): they are paged, not parsed."""
+    stack.seed("CREATE TABLE IF NOT EXISTS fetcher_ddl AS SELECT 1 AS a")
+    for fetcher in ("auto", "S3"):
+        with _connect(stack, ResultFetcher=fetcher) as conn, conn.cursor() as cursor:
+            cursor.execute("SHOW TABLES")
+            assert ("fetcher_ddl",) in cursor.fetchall()
+
+
+@pytest.fixture(scope="module")
+def result_file(local_athena_session: LocalAthena) -> Iterator[tuple[bytes, list[list[str | None]]]]:
+    """A real result file of :data:`EVERY_TYPE`, and the text values GetQueryResults gives for it."""
+    stack = local_athena_session
+    with _connect(stack, ResultFetcher="GetQueryResults") as conn:
+        client: Any = conn.client
+        query_id = client.start_query_execution(
+            QueryString=EVERY_TYPE, ResultConfiguration={"OutputLocation": stack.output_location}
+        )["QueryExecutionId"]
+        cursor = conn.cursor()
+        cursor._poll(query_id)  # wait for it, as execute() does
+        texts: list[list[str | None]] = []
+        token: str | None = None
+        while True:
+            page = client.get_query_results(QueryExecutionId=query_id, **({"NextToken": token} if token else {}))
+            texts += [[d.get("VarCharValue") for d in row["Data"]] for row in page["ResultSet"]["Rows"]]
+            token = page.get("NextToken")
+            if not token:
+                break
+        s3: Any = conn.s3_client
+        body = s3.get_object(Bucket=stack.bucket, Key=f"results/{query_id}.csv")["Body"].read()
+    yield body, texts[1:]  # the first row of a SELECT's first page is the column labels
+
+
+@pytest.mark.parametrize("parser", csv_rows.available_parsers())
+@pytest.mark.parametrize("skip", [0, 1000, ROWS - 1, ROWS])
+def test_each_parser_reads_the_text_get_query_results_gives(
+    result_file: tuple[bytes, list[list[str | None]]], parser: str, skip: int
+) -> None:
+    body, texts = result_file
+    columns = len(texts[0])
+    rows = [list(row) for batch in csv_rows.read_batches(io.BytesIO(body), columns, skip, parser) for row in batch]
+    assert rows == texts[skip:]
+
+
+def test_the_fallback_parser_is_always_available() -> None:
+    assert csv_rows.available_parsers()[-1] == "pyathena"
+    assert csv_rows.available_parsers()[0] == "pyarrow"  # the test extra installs pyarrow: the fastest
