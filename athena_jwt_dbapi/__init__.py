@@ -6,18 +6,9 @@ token for temporary credentials with STS, keeps them fresh, and returns a PyAthe
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._connect import connect
-from .catalogue import Alias, Parameter
-from .credentials import (
-    CredentialsProvider,
-    ProviderContext,
-    clear_credentials_cache,
-    register_credentials_provider,
-    registered_credentials_providers,
-    unregister_credentials_provider,
-)
 from .errors import (
     CredentialsError,
     DatabaseError,
@@ -29,10 +20,10 @@ from .errors import (
     NotSupportedError,
     OperationalError,
     ParameterError,
+    ParameterNotAppliedWarning,
     ProgrammingError,
     Warning,
 )
-from .settings import ParameterNotAppliedWarning
 from .types import (
     BINARY,
     BOOLEAN,
@@ -53,25 +44,63 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from .catalogue import Alias, Parameter
     from .connection import Connection
+    from .credentials import (
+        CredentialsProvider,
+        ProviderContext,
+        clear_credentials_cache,
+        register_credentials_provider,
+        registered_credentials_providers,
+        unregister_credentials_provider,
+    )
 
 __version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> Any:
-    """``Connection`` subclasses PyAthena's, which loads boto3: it is imported on first use, so that
-    ``import athena_jwt_dbapi`` stays as cheap as ``import pyathena``."""
-    if name == "Connection":
-        from .connection import Connection
-
-        return Connection
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 #: PEP 249 globals. ``threadsafety = 2``: threads may share the module and connections (PyAthena's level).
 apilevel = "2.0"
 threadsafety = 2
 paramstyle = "pyformat"
+
+#: Names loaded on first use, so that ``import athena_jwt_dbapi`` costs no more than ``import pyathena``:
+#: the connection subclasses PyAthena's (which loads boto3), and the parameter machinery is only needed
+#: once something connects.
+_LAZY = {
+    "Alias": ".catalogue",
+    "Parameter": ".catalogue",
+    "Connection": ".connection",
+    "CredentialsProvider": ".credentials",
+    "ProviderContext": ".credentials",
+    "clear_credentials_cache": ".credentials",
+    "register_credentials_provider": ".credentials",
+    "registered_credentials_providers": ".credentials",
+    "unregister_credentials_provider": ".credentials",
+}
+
+
+def connect(dsn: str | None = None, /, **kwargs: Any) -> Connection:
+    """Open a connection to Athena.
+
+    ``dsn`` is an optional JDBC URL (``jdbc:athena://Name=Value;...``); keyword arguments use the
+    same names (any case, any alias) and override the URL. See the README's parameter table.
+    """
+    from ._connect import connect as _connect
+
+    return _connect(dsn, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "BINARY",

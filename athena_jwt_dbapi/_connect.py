@@ -21,10 +21,10 @@ from .credentials import (
     registered_credentials_providers,
 )
 from .dsn import parse_jdbc_url
-from .errors import CredentialsError, Error, OperationalError, ParameterError
+from .errors import CredentialsError, Error, OperationalError, ParameterError, ParameterNotAppliedWarning
 from .parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS
 from .redaction import install_log_filter, redact, register_secret
-from .settings import ParameterNotAppliedWarning, Settings, find_provider_name, resolve
+from .settings import Settings, find_provider_name, resolve
 
 if TYPE_CHECKING:
     from botocore.config import Config

@@ -30,6 +30,7 @@ __all__ = [
     "NotSupportedError",
     "OperationalError",
     "ParameterError",
+    "ParameterNotAppliedWarning",
     "ProgrammingError",
     "Warning",
 ]
@@ -50,3 +51,7 @@ class CredentialsError(OperationalError):
         super().__init__(message)
         self.code = code
         self.role_arn = role_arn
+
+
+class ParameterNotAppliedWarning(UserWarning):
+    """A JDBC parameter was given that has no effect in Python; the message says why."""

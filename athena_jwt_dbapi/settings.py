@@ -23,10 +23,6 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
 
-class ParameterNotAppliedWarning(UserWarning):
-    """A JDBC parameter was given that has no effect in Python; the message says why."""
-
-
 @dataclass(frozen=True)
 class Given:
     """One value as the user spelled it, and where it came from."""

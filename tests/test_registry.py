@@ -118,7 +118,9 @@ def test_entry_points_are_loaded_on_a_miss(monkeypatch: pytest.MonkeyPatch) -> N
     entry = EntryPoint(
         name="FromPlugin", value="tests.plugin_provider:PluginProvider", group=registry.ENTRY_POINT_GROUP
     )
-    monkeypatch.setattr(registry, "entry_points", lambda group: [entry] if group == registry.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(
+        "importlib.metadata.entry_points", lambda group: [entry] if group == registry.ENTRY_POINT_GROUP else []
+    )
     monkeypatch.setattr(registry, "_entry_points_loaded", False)
     try:
         decided = plan(CredentialsProvider="fromplugin", Region="us-east-1")
@@ -173,7 +175,7 @@ def test_instance_profile_without_metadata_service_fails_clearly() -> None:
 def test_a_broken_entry_point_warns_and_the_others_still_load(monkeypatch: pytest.MonkeyPatch) -> None:
     broken = EntryPoint(name="Broken", value="no_such_module_xyz:Provider", group=registry.ENTRY_POINT_GROUP)
     good = EntryPoint(name="FromPlugin", value="tests.plugin_provider:PluginProvider", group=registry.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(registry, "entry_points", lambda group: [broken, good])
+    monkeypatch.setattr("importlib.metadata.entry_points", lambda group: [broken, good])
     monkeypatch.setattr(registry, "_entry_points_loaded", False)
     try:
         with pytest.warns(RuntimeWarning, match="Broken .*could not be loaded"):

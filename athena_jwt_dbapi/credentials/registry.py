@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import threading
-from importlib.metadata import entry_points
 
 from .._warn import warn
 from ..errors import InterfaceError, ParameterError
@@ -63,6 +62,8 @@ def _load_entry_points() -> None:
         if _entry_points_loaded:
             return
         _entry_points_loaded = True
+        from importlib.metadata import entry_points  # 30 ms of imports: only when a lookup needs it
+
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             if entry.name.lower() in _providers:
                 continue
