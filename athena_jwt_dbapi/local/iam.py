@@ -95,7 +95,8 @@ class CredentialStore:
     """Thread-safe registry of issued temporary credentials, keyed by access key id.
 
     ``lifetime_override`` (seconds) makes new credentials live that long regardless of the requested
-    DurationSeconds, so tests can make credentials expire within a test run.
+    DurationSeconds, so tests can make credentials expire within a test run; a fraction of a second is
+    allowed (the expiration is then reported with milliseconds).
     """
 
     def __init__(self, *, clock: Clock = utcnow) -> None:
@@ -115,12 +116,15 @@ class CredentialStore:
     ) -> IssuedCredentials:
         issued_at = now or self.clock()
         lifetime = self.lifetime_override if self.lifetime_override is not None else duration_seconds
+        expiration = issued_at + timedelta(seconds=lifetime)
+        if float(lifetime).is_integer():  # STS reports whole seconds; only the sub-second test knob keeps more
+            expiration = expiration.replace(microsecond=0)
         creds = IssuedCredentials(
             access_key_id="ASIA" + _random(_UPPER_ALNUM, 16),
             secret_access_key=_random(_SECRET_ALPHABET, 40),
             # Real session tokens are opaque base64 blobs of several hundred characters.
             session_token=base64.b64encode(b"local-sts\x00" + secrets.token_bytes(300)).decode("ascii"),
-            expiration=issued_at + timedelta(seconds=lifetime),
+            expiration=expiration,
             role=role,
             session_name=session_name,
             subject=subject,

@@ -363,7 +363,11 @@ class StsService:
 
 
 def iso8601(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """AWS's form (whole seconds); milliseconds only for the sub-second lifetimes of the test knob."""
+    utc = value.astimezone(timezone.utc)
+    if utc.microsecond:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _provider_arn(role: Role, issuer: str) -> str:

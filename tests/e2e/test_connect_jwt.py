@@ -173,12 +173,12 @@ def test_different_identities_do_not_share_credentials(local_athena: LocalAthena
 
 
 def test_credentials_that_expire_during_a_running_query_are_renewed(local_athena: LocalAthena) -> None:
-    local_athena.set_credential_lifetime(3)
-    conn = db.connect(**local_athena.connect_parameters(), MinQueryExecutionPollingIntervalMillis=100)
+    local_athena.set_credential_lifetime(0.4)  # the stack's knob: no test waits for real credentials to age
+    conn = db.connect(**local_athena.connect_parameters(), MinQueryExecutionPollingIntervalMillis=50)
     first = conn.session.get_credentials().get_frozen_credentials().access_key
     first_expiry = local_athena.credentials.lookup(first).expiration  # type: ignore[union-attr]
     before = local_athena.sts.call_count
-    local_athena.set_query_delay(6)  # the query outlives the credentials it started with
+    local_athena.set_query_delay(0.8)  # the query outlives the credentials it started with
     with conn.cursor() as cursor:
         cursor.execute("SELECT 'still here'")
         assert cursor.fetchall() == [("still here",)]
@@ -193,12 +193,12 @@ def test_renewal_rereads_a_token_file(local_athena: LocalAthena, tmp_path: Path)
     path = tmp_path / "token"
     first = local_athena.mint_token(sub="rotating")
     path.write_text(first)
-    local_athena.set_credential_lifetime(2)
+    local_athena.set_credential_lifetime(0.3)
     parameters = local_athena.connect_parameters(JwtWebIdentityToken=None, JwtWebIdentityTokenFile=str(path))
-    with db.connect(**parameters) as conn, conn.cursor() as cursor:
+    with db.connect(**parameters, ConnectionTest=False) as conn, conn.cursor() as cursor:
         second = local_athena.mint_token(sub="rotating")
         path.write_text(second)  # the kubelet rotated the file
-        time.sleep(2.1)  # the credentials' whole lifetime: the next request must renew them
+        time.sleep(0.35)  # the credentials' whole (knob-shortened) lifetime: the next request must renew them
         cursor.execute("SELECT 1")
         assert cursor.fetchall() == [(1,)]
     assert local_athena.sts.requests[-1]["WebIdentityToken"] == second
@@ -212,10 +212,10 @@ def test_token_callable_is_called_at_every_refresh(local_athena: LocalAthena) ->
         calls.append("called")
         return local_athena.mint_token(sub="callable")
 
-    local_athena.set_credential_lifetime(2)
+    local_athena.set_credential_lifetime(0.3)
     parameters = local_athena.connect_parameters(JwtWebIdentityToken=None, JwtWebIdentityTokenCallable=token)
-    with db.connect(**parameters) as conn, conn.cursor() as cursor:
-        time.sleep(2.1)
+    with db.connect(**parameters, ConnectionTest=False) as conn, conn.cursor() as cursor:
+        time.sleep(0.35)
         cursor.execute("SELECT 1")
         cursor.fetchall()
     assert len(calls) >= 2
@@ -326,7 +326,8 @@ def test_environment_without_session_name_still_shares_credentials(
     before = local_athena.sts.call_count
     with db.connect(**parameters):
         pass
-    time.sleep(1.1)  # the default session name must not change with the clock
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 120)  # two minutes later, by the clock
     with db.connect(**parameters):
         pass
     assert local_athena.sts.call_count == before + 1
