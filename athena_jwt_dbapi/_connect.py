@@ -23,6 +23,7 @@ from .credentials import (
 from .dsn import parse_jdbc_url
 from .errors import CredentialsError, Error, OperationalError, ParameterError, ParameterNotAppliedWarning
 from .parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS
+from .polling import PollSchedule
 from .redaction import install_log_filter, redact, register_secret
 from .settings import Settings, find_provider_name, resolve
 
@@ -47,6 +48,11 @@ _CLIENT_SETTINGS = (
     "ApplicationName",
     "ExpectedBucketOwner",
     "AclOption",
+)
+_POLLING = (
+    "MinQueryExecutionPollingIntervalMillis",
+    "MaxQueryExecutionPollingIntervalMillis",
+    "QueryExecutionPollingIntervalMultiplier",
 )
 #: PyAthena's Python-object options that ``connect()`` hands to PyAthena's Connection unchanged.
 _PASSED_THROUGH = (
@@ -104,6 +110,13 @@ def _check_combinations(settings: Settings, provider: type[CredentialsProvider])
         raise ParameterError(
             "CredentialsProviderArguments",
             f"The {provider.name} credentials provider takes no CredentialsProviderArguments.",
+        )
+    polling = [name for name in _POLLING if settings.given(name)]
+    if settings.given("poll_interval") and polling:
+        warn(
+            f"poll_interval (a fixed interval) wins over {', '.join(polling)}; "
+            "give one or the other.",
+            ParameterNotAppliedWarning,
         )
     low = settings["MinQueryExecutionPollingIntervalMillis"]
     high = settings["MaxQueryExecutionPollingIntervalMillis"]
@@ -298,10 +311,24 @@ def _load_credentials(provider: CredentialsProvider) -> Any:
     return credentials
 
 
+def _polling(settings: Settings) -> tuple[float, PollSchedule | None]:
+    """PyAthena's ``poll_interval`` (a fixed interval) if given, else JDBC's backoff schedule."""
+    schedule = PollSchedule(
+        settings["MinQueryExecutionPollingIntervalMillis"] / 1000,
+        settings["MaxQueryExecutionPollingIntervalMillis"] / 1000,
+        settings["QueryExecutionPollingIntervalMultiplier"],
+    )
+    fixed: float | None = settings.get("poll_interval")
+    if fixed is None:
+        return schedule.minimum, schedule
+    return fixed, None
+
+
 def _pyathena_connection(decided: Plan, shared: aws.SharedSession) -> Connection:
     from .connection import Connection
 
     settings = decided.settings
+    poll_interval, schedule = _polling(settings)
     connection = Connection(
         s3_endpoint_url=endpoint_url(settings, "s3"),
         credentials_provider=decided.provider.name,
@@ -312,7 +339,8 @@ def _pyathena_connection(decided: Plan, shared: aws.SharedSession) -> Connection
         schema_name=settings["Database"],
         catalog_name=settings["Catalog"],
         work_group=settings["WorkGroup"],
-        poll_interval=settings["MinQueryExecutionPollingIntervalMillis"] / 1000,
+        poll_interval=poll_interval,
+        poll_schedule=schedule,
         encryption_option=settings.get("EncryptionOption"),
         kms_key=settings.get("KmsKey"),
         result_reuse_enable=settings["EnableResultReuseByAge"],

@@ -15,6 +15,7 @@ from pyathena.cursor import Cursor as PyAthenaCursor
 from .aws import SharedSession
 from .cursors import substitute_cursor_class
 from .errors import ProgrammingError
+from .polling import PollSchedule, with_backoff
 from .redaction import install_log_filter
 
 
@@ -28,9 +29,11 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
         s3_endpoint_url: str | None = None,
         credentials_provider: str = "",
         result_fetcher: str = "auto",
+        poll_schedule: PollSchedule | None = None,
         **kwargs: Any,
     ) -> None:
         self._closed = False
+        self.poll_schedule = poll_schedule
         self._shared_session = shared_session
         self._s3_endpoint_url = s3_endpoint_url
         self._credentials_provider = credentials_provider
@@ -73,11 +76,14 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
         return s3
 
     def cursor(self, cursor: Any = None, **kwargs: Any) -> Any:
-        """A cursor of ``cursor`` (default: the connection's class), as one of our subclasses where we have
-        one: the plain and dict cursors read large results from S3 (``ResultFetcher``), the Arrow cursors
-        read through ``S3Endpoint`` (see :mod:`.cursors`)."""
+        """A cursor of ``cursor`` (default: the connection's class), as one of our subclasses: every cursor
+        polls with the JDBC driver's backoff (see :mod:`.polling`) unless ``poll_interval`` is given; the
+        plain and dict cursors read large results from S3 (``ResultFetcher``), the Arrow cursors read
+        through ``S3Endpoint`` (see :mod:`.cursors`)."""
         self._check_open()
-        created = super().cursor(substitute_cursor_class(cursor or self.cursor_class), **kwargs)
+        created = super().cursor(with_backoff(substitute_cursor_class(cursor or self.cursor_class)), **kwargs)
+        if "poll_interval" not in kwargs and "poll_interval" not in self.cursor_kwargs:
+            created._poll_schedule = self.poll_schedule
         install_log_filter()  # cursor modules (pandas, s3fs, ...) create their loggers on first import
         return created
 
@@ -85,12 +91,14 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
         """A plain cursor for the driver's own queries: none of the user's cursor class, options or
         callbacks apply (PyAthena's own ``_internal_cursor`` still applies ``cursor_kwargs``)."""
         self._check_open()
-        return self._cursor(
-            PyAthenaCursor,
+        created = self._cursor(
+            with_backoff(PyAthenaCursor),
             converter=PyAthenaCursor.get_default_converter(),
             on_start_query_execution=None,
             on_poll=None,
         )
+        created._poll_schedule = self.poll_schedule
+        return created
 
     def close(self) -> None:
         """Close the connection; further use raises ProgrammingError. Closing twice is fine.

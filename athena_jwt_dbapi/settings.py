@@ -9,6 +9,7 @@ unknown name is an error that suggests the closest known one. Nothing here touch
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -205,6 +206,8 @@ def coerce(parameter: Parameter, given: Given) -> Any:
             result = float(value)
         except ValueError:
             raise invalid("Expected a number.") from None
+        if not math.isfinite(result):
+            raise invalid("Expected a finite number.")
     else:  # str
         if not isinstance(value, str):
             raise invalid("Expected a string.")

@@ -42,8 +42,8 @@ def test_substitution_and_filesystem(local_athena: Any) -> None:
     conn = athena_jwt_dbapi.connect(**local_athena.connect_parameters())
     with conn:
         cur = conn.cursor(PyArrowCursor)
-        assert type(cur) is _arrow.ArrowCursor
-        assert type(conn.cursor(PyAsync)) is _arrow.AsyncArrowCursor
+        assert isinstance(cur, _arrow.ArrowCursor)
+        assert isinstance(conn.cursor(PyAsync), _arrow.AsyncArrowCursor)
         assert conn.cursor(PyAsync)._result_set_class is _arrow.EndpointArrowResultSet
         assert cur.execute("SELECT 1 AS x").as_arrow().to_pylist() == [{"x": 1}]  # read through S3Endpoint
         fs = cur.result_set._metadata_reader.filesystem  # type: ignore[union-attr]
