@@ -1,4 +1,4 @@
-"""Athena's result CSV as batches of rows of text (``None`` for NULL), with the fastest available parser.
+"""Athena's result CSV as batches of columns of text (``None`` for NULL), with the fastest available parser.
 
 Athena writes a header line, then every value double-quoted with ``"`` doubled, and NULL as an empty
 *unquoted* field (``""`` is the empty string). The text of each value is exactly what GetQueryResults
@@ -10,7 +10,9 @@ fastest first (see ``benchmarks/bench_csv_parsers.py``):
    ``None`` (Python 3.13; 3.12.1 still reads ``''``, so this is probed, not assumed from the version);
 3. PyAthena's ``AthenaCSVReader`` (pure Python, any version).
 
-Each reads the stream incrementally: memory holds a block of the file and one batch of rows.
+Each reads the stream incrementally: memory holds a block of the file and one batch of rows. A batch is
+a list of columns (each a sequence of the column's values), the shape pyarrow reads and the one a
+column-at-a-time conversion wants.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 Row = Sequence[str | None]
-Batches = Iterator[list[Row]]
+Column = Sequence[str | None]
+Batches = Iterator[list[Column]]
 #: Rows per batch for the text parsers (pyarrow's batches follow its block size instead).
 BATCH_ROWS = 10_000
 #: pyarrow's read block: each batch holds the rows of about this many bytes.
@@ -58,7 +61,8 @@ def available_parsers() -> list[str]:
 
 
 def read_batches(stream: BinaryIO, columns: int, skip: int, parser: str | None = None) -> Batches:
-    """Batches of the data rows of ``stream`` after the header and ``skip`` more rows."""
+    """Batches (lists of ``columns`` columns) of the data rows of ``stream`` after the header and ``skip``
+    more rows."""
     chosen = parser or available_parsers()[0]
     return _PARSERS[chosen](stream, columns, skip)
 
@@ -84,7 +88,7 @@ def _pyarrow_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:
     try:
         for batch in reader:
             if batch.num_rows:
-                yield list(zip(*(column.to_pylist() for column in batch.columns), strict=True))
+                yield [column.to_pylist() for column in batch.columns]
     finally:
         reader.close()
 
@@ -94,7 +98,7 @@ def _text_batches(rows: Iterator[Row], columns: int, skip: int) -> Batches:
     empty: Row = [None] * columns
     data = itertools.islice(rows, skip + 1, None)
     while batch := [row or empty for row in itertools.islice(data, BATCH_ROWS)]:
-        yield batch
+        yield [list(column) for column in zip(*batch, strict=True)]
 
 
 def _csv_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:

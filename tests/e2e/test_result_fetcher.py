@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pyathena.converter import DefaultTypeConverter
 from pyathena.cursor import DictCursor
 
 import athena_jwt_dbapi as db
@@ -92,6 +93,29 @@ def test_dict_cursor_rows_are_identical_too(stack: LocalAthena, from_the_api: li
     rows = _fetch_all(stack, DictCursor)
     names = ["id", "s", "i", "d", "f", "amount", "day", "ts", "tz", "b", "bin", "arr", "m", "r", "j"]
     assert rows == [dict(zip(names, row, strict=True)) for row in from_the_api]
+
+
+class _TaggingConverter(DefaultTypeConverter):
+    """A user's converter: its own ``convert`` must be called for every value, wherever the row came from."""
+
+    def convert(self, type_: str, value: str | None, type_hint: str | None = None) -> Any:
+        converted = super().convert(type_, value, type_hint)
+        return ("tagged", converted) if type_ == "varchar" else converted
+
+
+def test_a_custom_converter_sees_every_value(stack: LocalAthena) -> None:
+    api = _fetch_all(stack, ResultFetcher="GetQueryResults", converter=_TaggingConverter())
+    streamed = _fetch_all(stack, converter=_TaggingConverter())
+    assert streamed == api
+    assert all(isinstance(row[1], tuple) and row[1][0] == "tagged" for row in streamed)
+
+
+def test_type_hints_apply_to_rows_from_the_file(stack: LocalAthena) -> None:
+    query = f"SELECT n, ARRAY[CAST(n AS varchar)] AS a FROM UNNEST(sequence(1, {ROWS})) AS t(n) ORDER BY n"
+    with _connect(stack) as conn, conn.cursor() as cursor:
+        cursor.execute(query, result_set_type_hints={"a": "array(varchar)"})
+        rows = cursor.fetchall()
+    assert rows[-1] == (ROWS, [str(ROWS)]), "the hint keeps the elements as strings, past the first page too"
 
 
 def test_a_small_result_costs_one_call_and_no_s3_request(stack: LocalAthena) -> None:
@@ -181,7 +205,9 @@ def test_each_parser_reads_the_text_get_query_results_gives(
 ) -> None:
     body, texts = result_file
     columns = len(texts[0])
-    rows = [list(row) for batch in csv_rows.read_batches(io.BytesIO(body), columns, skip, parser) for row in batch]
+    batches = list(csv_rows.read_batches(io.BytesIO(body), columns, skip, parser))
+    assert all(len(batch) == columns for batch in batches)
+    rows = [list(row) for batch in batches for row in zip(*batch, strict=True)]
     assert rows == texts[skip:]
 
 
