@@ -67,6 +67,12 @@ _PASSED_THROUGH = (
 )
 
 
+def _secret_names() -> frozenset[str]:
+    """Every spelling of every secret parameter, of the common ones and every registered provider's."""
+    parameters = [*COMMON_PARAMETERS, *(p for c in registered_credentials_providers().values() for p in c.parameters)]
+    return frozenset(name.lower() for p in parameters if p.secret for name in p.names())
+
+
 def _provider_class(sources: list[tuple[str, Mapping[str, Any]]]) -> type[CredentialsProvider]:
     provider_names = next(p for p in COMMON_PARAMETERS if p.name == "CredentialsProvider").names()
     name = find_provider_name([s for _, s in sources], provider_names)
@@ -94,37 +100,50 @@ def _check_combinations(settings: Settings, provider: type[CredentialsProvider])
     """Rules that involve more than one parameter."""
     option, key = settings.get("EncryptionOption"), settings.get("KmsKey")
     if option in _KMS_OPTIONS and not key:
-        raise ParameterError("KmsKey", f"Missing required connection property: KmsKey (EncryptionOption={option}).")
+        raise ParameterError(
+            f"Missing required connection property: KmsKey (EncryptionOption={option}).", parameter="KmsKey"
+        )
     if key and option not in _KMS_OPTIONS:
         raise ParameterError(
-            "KmsKey",
             f"Connection property KmsKey is only allowed with EncryptionOption SSE_KMS or CSE_KMS, not {option}.",
+            parameter="KmsKey",
+        )
+    proxy_host = settings.get("ProxyHost")
+    if proxy_host and settings.get("ProxyPort") is None and not _has_port(proxy_host):
+        raise ParameterError(
+            "Connection property ProxyHost needs ProxyPort (or a port in ProxyHost, as in http://proxy:3128).",
+            parameter="ProxyPort",
         )
     if settings.get("ProxyPort") is not None and not settings.get("ProxyHost"):
-        raise ParameterError("ProxyPort", "Connection property ProxyPort needs ProxyHost.")
+        raise ParameterError("Connection property ProxyPort needs ProxyHost.", parameter="ProxyPort")
     if (settings.get("ProxyUsername") or settings.get("ProxyPassword")) and not settings.get("ProxyHost"):
-        raise ParameterError("ProxyUsername", "Proxy credentials need ProxyHost.")
+        raise ParameterError("Proxy credentials need ProxyHost.", parameter="ProxyUsername")
     if settings.get("ProxyPassword") and not settings.get("ProxyUsername"):
-        raise ParameterError("ProxyPassword", "Connection property ProxyPassword needs ProxyUsername.")
+        raise ParameterError("Connection property ProxyPassword needs ProxyUsername.", parameter="ProxyPassword")
     if settings.given("CredentialsProviderArguments") and not provider.accepts_arguments:
         raise ParameterError(
-            "CredentialsProviderArguments",
             f"The {provider.name} credentials provider takes no CredentialsProviderArguments.",
+            parameter="CredentialsProviderArguments",
         )
     polling = [name for name in _POLLING if settings.given(name)]
     if settings.given("poll_interval") and polling:
         warn(
-            f"poll_interval (a fixed interval) wins over {', '.join(polling)}; "
-            "give one or the other.",
+            f"poll_interval (a fixed interval) wins over {', '.join(polling)}; give one or the other.",
             ParameterNotAppliedWarning,
         )
     low = settings["MinQueryExecutionPollingIntervalMillis"]
     high = settings["MaxQueryExecutionPollingIntervalMillis"]
     if low > high:
         raise ParameterError(
-            "MinQueryExecutionPollingIntervalMillis",
             f"MinQueryExecutionPollingIntervalMillis ({low}) exceeds MaxQueryExecutionPollingIntervalMillis ({high}).",
+            parameter="MinQueryExecutionPollingIntervalMillis",
         )
+
+
+def _has_port(host: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return urlsplit(host if "://" in host else f"http://{host}").port is not None
 
 
 def _region(settings: Settings) -> str | None:
@@ -134,10 +153,15 @@ def _region(settings: Settings) -> str | None:
     region: str | None = settings.get("Region")
     if region:
         return region
+    profile = settings.get("ProfileName")
     try:
-        return aws.configured_region(settings.get("ProfileName"))
+        return aws.configured_region(profile)
     except ProfileNotFound:
-        return None  # the ProfileCredentials provider reports the missing profile
+        raise ParameterError(
+            f"Invalid value specified for connection property: ProfileName. The profile {profile!r} is not in "
+            "the AWS config files.",
+            parameter="ProfileName",
+        ) from None
 
 
 def _cursor_options(settings: Settings) -> dict[str, Any]:
@@ -227,7 +251,7 @@ def plan(dsn: str | None = None, /, **kwargs: Any) -> Plan:
     """Resolve and check every parameter and build the provider, without any network call."""
     sources: list[tuple[str, Mapping[str, Any]]] = []
     if dsn is not None:
-        sources.append(("JDBC URL", parse_jdbc_url(dsn)))
+        sources.append(("JDBC URL", parse_jdbc_url(dsn, _secret_names())))
     sources.append(("keyword arguments", kwargs))
 
     provider_class = _provider_class(sources)
@@ -239,6 +263,13 @@ def plan(dsn: str | None = None, /, **kwargs: Any) -> Plan:
     cursor_options = _cursor_options(settings)
 
     region = _region(settings)
+    if region is None:
+        raise ParameterError(
+            "Missing required connection property: Region (it is not given, and neither AWS_REGION, "
+            "AWS_DEFAULT_REGION nor the AWS config profile names one). Every Athena, S3 and STS request is "
+            "signed for a region, even with explicit endpoints.",
+            parameter="Region",
+        )
     user_config: Config | None = settings.get("config")
 
     def config_for(service: str) -> Config:
@@ -287,7 +318,8 @@ def _configure_log_file(settings: Settings) -> None:
         logfile.configure(settings.get("LogPath"), settings["LogLevel"], include_botocore=settings.given("LogLevel"))
     except (OSError, ValueError) as error:
         raise ParameterError(
-            "LogPath", f"Invalid value specified for connection property: LogPath. {type(error).__name__}: {error}"
+            f"Invalid value specified for connection property: LogPath. {type(error).__name__}: {error}",
+            parameter="LogPath",
         ) from None
 
 

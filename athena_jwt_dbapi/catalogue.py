@@ -81,6 +81,20 @@ def length(low: int, high: int) -> Validator:
     return check
 
 
+def printable(*, ascii_only: bool, meaning: str) -> Validator:
+    """No control characters (CR, LF, NUL, ...), not blank; ``ascii_only`` for what goes in an HTTP header."""
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            return f"It must be {meaning}, not blank."
+        if not value.isprintable() or (ascii_only and not value.isascii()):
+            kind = "printable ASCII characters" if ascii_only else "printable characters"
+            return f"It must be {meaning} of {kind} (no line breaks or control characters)."
+        return None
+
+    return check
+
+
 def all_of(*checks: Validator) -> Validator:
     def check(value: Any) -> str | None:
         for one in checks:
@@ -109,9 +123,21 @@ def endpoint(*, allow_path: bool = True) -> Validator:
             return f"It must be {meaning} (no user name or password in it)."
         if port == 0 or (not allow_path and parts.path not in ("", "/")) or parts.query or parts.fragment:
             return f"It must be {meaning}."
+        if not _botocore_accepts(url):
+            return (
+                f"It must be {meaning} whose host is a valid DNS name (letters, digits and hyphens, labels of "
+                "at most 63 characters) or IP address."
+            )
         return None
 
     return check
+
+
+def _botocore_accepts(url: str) -> bool:
+    """botocore's own endpoint check, which it runs only when it builds a client (after STS is called)."""
+    from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
+
+    return bool(is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url))
 
 
 def instance_of(*kinds: type | str, meaning: str) -> Validator:

@@ -12,15 +12,29 @@ from botocore.client import BaseClient
 from pyathena.connection import Connection as PyAthenaConnection
 from pyathena.cursor import Cursor as PyAthenaCursor
 
+from . import errors
 from .aws import SharedSession
-from .cursors import substitute_cursor_class
+from .cursors import driver_cursor_class
 from .errors import ProgrammingError
-from .polling import PollSchedule, with_backoff
+from .polling import PollSchedule
 from .redaction import install_log_filter
 
 
 class Connection(PyAthenaConnection):  # type: ignore[type-arg]
     """A PEP 249 connection to Athena. Use :func:`athena_jwt_dbapi.connect` to create one."""
+
+    # PEP 249's optional extension: the exception classes as connection attributes, so code that handles
+    # several drivers' connections can write ``except conn.OperationalError``.
+    Warning = errors.Warning
+    Error = errors.Error
+    InterfaceError = errors.InterfaceError
+    DatabaseError = errors.DatabaseError
+    DataError = errors.DataError
+    OperationalError = errors.OperationalError
+    IntegrityError = errors.IntegrityError
+    InternalError = errors.InternalError
+    ProgrammingError = errors.ProgrammingError
+    NotSupportedError = errors.NotSupportedError
 
     def __init__(
         self,
@@ -81,7 +95,7 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
         plain and dict cursors read large results from S3 (``ResultFetcher``), the Arrow cursors read
         through ``S3Endpoint`` (see :mod:`.cursors`)."""
         self._check_open()
-        created = super().cursor(with_backoff(substitute_cursor_class(cursor or self.cursor_class)), **kwargs)
+        created = super().cursor(driver_cursor_class(cursor or self.cursor_class), **kwargs)
         if "poll_interval" not in kwargs and "poll_interval" not in self.cursor_kwargs:
             created._poll_schedule = self.poll_schedule
         install_log_filter()  # cursor modules (pandas, s3fs, ...) create their loggers on first import
@@ -92,7 +106,7 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
         callbacks apply (PyAthena's own ``_internal_cursor`` still applies ``cursor_kwargs``)."""
         self._check_open()
         created = self._cursor(
-            with_backoff(PyAthenaCursor),
+            driver_cursor_class(PyAthenaCursor),
             converter=PyAthenaCursor.get_default_converter(),
             on_start_query_execution=None,
             on_poll=None,

@@ -15,10 +15,21 @@ PREFIX = "jdbc:athena://"
 LEGACY_PREFIX = "jdbc:awsathena://"
 
 
-def parse_jdbc_url(url: str) -> dict[str, str]:
-    """The URL's parameters by name as spelled; a name given twice is an error."""
+class JdbcUrl(dict[str, str]):
+    """The URL's parameters by name as spelled, in order. ``after_secret`` holds the names whose segment
+    follows a secret parameter's: a secret value cannot contain ``;`` in a URL, so such a "name" may be
+    the rest of the secret, and no message may show it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.after_secret: set[str] = set()
+
+
+def parse_jdbc_url(url: str, secret_names: frozenset[str] = frozenset()) -> JdbcUrl:
+    """The URL's parameters by name as spelled; a name given twice is an error. ``secret_names`` are the
+    lower-cased names (and aliases) of secret parameters."""
     if not isinstance(url, str):
-        raise ParameterError("dsn", f"The connection string must be a str, not {type(url).__name__}.")
+        raise ParameterError(f"The connection string must be a str, not {type(url).__name__}.", parameter="dsn")
     lowered = url.lower()
     if lowered.startswith(PREFIX):
         body = url[len(PREFIX) :]
@@ -27,12 +38,13 @@ def parse_jdbc_url(url: str) -> dict[str, str]:
         body = url[len(LEGACY_PREFIX) :]
     else:
         raise ParameterError(
-            "dsn",
             "The connection string must be a JDBC URL starting with jdbc:athena:// (for example "
             "jdbc:athena://Region=us-east-1;CredentialsProvider=JWT;...).",
+            parameter="dsn",
         )
-    result: dict[str, str] = {}
+    result = JdbcUrl()
     seen: dict[str, str] = {}
+    follows_secret = False
     for position, segment in enumerate(body.split(";")):
         segment = segment.strip()
         if not segment:
@@ -44,15 +56,29 @@ def parse_jdbc_url(url: str) -> dict[str, str]:
                 name, value = "AthenaEndpoint", segment
             else:
                 raise ParameterError(
-                    "dsn",
                     f"Segment {position + 1} of the JDBC URL has no '='; segments are Name=Value "
                     "(its text is not shown in case it is a secret).",
+                    parameter="dsn",
                 )
         if not name:
-            raise ParameterError("dsn", "A JDBC URL segment has a value but no name (it starts with '=').")
+            raise ParameterError("A JDBC URL segment has a value but no name (it starts with '=').", parameter="dsn")
         key = name.lower()
         if key in seen:
-            raise ParameterError(name, f"Connection property {name} is given twice in the JDBC URL.")
+            if follows_secret:
+                raise ParameterError(
+                    "A connection property is given twice in the JDBC URL (its name is not shown: it follows a "
+                    "secret parameter and may be part of its value; a value cannot contain ';' in a URL, so pass "
+                    "secrets as keyword arguments).",
+                    parameter="dsn",
+                )
+            host_form = ""
+            if key == "athenaendpoint":
+                host_form = " (the host before the first ';' counts as AthenaEndpoint)"
+            message = f"Connection property {name} is given twice in the JDBC URL{host_form}."
+            raise ParameterError(message, parameter=name)
         seen[key] = name
         result[name] = value.strip()
+        if follows_secret:
+            result.after_secret.add(name)
+        follows_secret = key in secret_names
     return result

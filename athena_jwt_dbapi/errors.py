@@ -37,15 +37,23 @@ __all__ = [
 
 
 class ParameterError(InterfaceError):
-    """A connection parameter is unknown, missing, malformed or in conflict; found before any network call."""
+    """A connection parameter is unknown, missing, malformed or in conflict; found before any network call.
 
-    def __init__(self, parameter: str, message: str) -> None:
+    ``raise ParameterError("Missing required connection property: VaultRole.", parameter="VaultRole")``
+    — the message is for people, ``parameter`` (optional) for code. Never put a secret value in either.
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
         super().__init__(message)
         self.parameter = parameter
 
 
 class CredentialsError(OperationalError):
-    """AWS refused to issue credentials (or could not be reached); ``code`` is AWS's error code."""
+    """AWS refused to issue credentials (or could not be reached): ``code`` is AWS's error code, ``role_arn``
+    the role involved, when known.
+
+    ``raise CredentialsError("Vault refused the lease for role analytics.", code="PermissionDenied")``
+    """
 
     def __init__(self, message: str, *, code: str | None = None, role_arn: str | None = None) -> None:
         super().__init__(message)

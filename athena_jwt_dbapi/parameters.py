@@ -7,7 +7,20 @@ declared by each provider (see :mod:`.credentials`).
 
 from __future__ import annotations
 
-from .catalogue import CALLABLE, ENDPOINT, S3_URI, Alias, Parameter, a_class, endpoint, instance_of, length, pattern
+from .catalogue import (
+    CALLABLE,
+    ENDPOINT,
+    S3_URI,
+    Alias,
+    Parameter,
+    a_class,
+    all_of,
+    endpoint,
+    instance_of,
+    length,
+    pattern,
+    printable,
+)
 
 _NO_STREAMING = "Athena's streaming result API (GetQueryResultsStream) has no Python SDK client"
 
@@ -101,6 +114,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         bool,
         "Reuse the results of an identical recent query.",
         default=False,
+        aliases=(Alias("result_reuse_enable", deprecated=False),),
         applied="PyAthena result_reuse_enable",
     ),
     Parameter(
@@ -110,6 +124,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         default=60,
         minimum=1,
         maximum=10080,
+        aliases=(Alias("result_reuse_minutes", deprecated=False),),
         applied="PyAthena result_reuse_minutes",
     ),
     Parameter(
@@ -280,14 +295,14 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         "LogPath",
         str,
         "Directory of the driver's log file; nothing is logged to a file without it.",
-        validator=length(1, 4096),
+        validator=all_of(length(1, 4096), printable(ascii_only=False, meaning="a directory path")),
         applied="a redacted file log of athena_jwt_dbapi, pyathena and botocore",
     ),
     Parameter(
         "ApplicationName",
         str,
         "Application name for the User-Agent.",
-        validator=length(1, 256),
+        validator=all_of(length(1, 256), printable(ascii_only=True, meaning="an application name")),
         applied="appended to every client's User-Agent",
     ),
     Parameter(

@@ -4,20 +4,20 @@ PyAthena polls GetQueryExecution at one fixed interval. With a 100 ms interval a
 about 300 calls, and Athena's API rate limits are shared by every client of the account; growing the wait
 keeps a short query's finish seen within ~100 ms while a long one costs a dozen polls.
 
-Every cursor a connection hands out (plain, dict, pandas, arrow, S3FS, async, a user's own) is a subclass
-made here. PyAthena's cursors all wait through ``_wait_poll_interval()``, which reads ``_poll_interval``
-once per wait (``time.sleep`` in the synchronous cursors, the cursor's closed event in the async ones).
+Every cursor a connection hands out (plain, dict, pandas, arrow, S3FS, async, a user's own) has this mixin
+(see :func:`athena_jwt_dbapi.cursors.driver_cursor_class`). PyAthena's cursors all wait through
+``_wait_poll_interval()``, which reads ``_poll_interval`` once per wait (``time.sleep`` in the synchronous
+cursors, the cursor's closed event in the async ones).
 So ``_poll_interval`` becomes a property: inside a poll loop it yields the next wait of that loop's
 schedule, kept per thread because an async cursor polls several queries at once from its workers.
 """
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -67,17 +67,3 @@ def _loops(cursor: Any) -> Any:
     if state is None:
         state = cursor.__dict__.setdefault("_poll_loops", threading.local())
     return state
-
-
-def with_backoff(cursor_class: type[Any]) -> type[Any]:
-    """``cursor_class`` with :class:`BackoffPolling` mixed in: one subclass per class, of the same name in
-    this module (``athena_jwt_dbapi.polling.PandasCursor`` is a ``pyathena.pandas.cursor.PandasCursor``)."""
-    if issubclass(cursor_class, BackoffPolling):
-        return cursor_class
-    made: type[Any] = _subclass(cast(Any, cursor_class))
-    return made
-
-
-@functools.cache
-def _subclass(cursor_class: Any) -> Any:
-    return type(cursor_class.__name__, (BackoffPolling, cursor_class), {"__doc__": cursor_class.__doc__})

@@ -61,7 +61,7 @@ class _SecretRegistry:
         self._ordered: tuple[str, ...] = ()
 
     def add(self, value: str | None) -> None:
-        if not value or len(value) < _MIN_SECRET_LENGTH:
+        if not isinstance(value, str) or len(value) < _MIN_SECRET_LENGTH:
             return
         with self._lock:
             if value not in self._values:
@@ -73,6 +73,31 @@ class _SecretRegistry:
 
 
 _registry = _SecretRegistry()
+
+
+class Secret:
+    """A secret string in a holder that shows as ``***``: tracebacks that print locals (``pytest -l``,
+    error reporters) see the holder, never the value, which is revealed only where it goes on the wire."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        register_secret(value)
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return f"<Secret {REDACTED}>"
+
+    __str__ = __repr__
 
 
 def register_secret(value: str | None) -> None:
@@ -136,3 +161,10 @@ def install_log_filter() -> None:
             if logger not in _filtered:
                 logger.addFilter(_FILTER)
                 _filtered.add(logger)
+        # A library logs only where the application configured logging. Without these, Python's last-resort
+        # handler prints PyAthena's "Failed to execute query." and its traceback to stderr although the
+        # error is raised to the caller anyway (handlers the application adds still get every record).
+        for name in ("pyathena", "athena_jwt_dbapi"):
+            logger = logging.getLogger(name)
+            if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+                logger.addHandler(logging.NullHandler())

@@ -105,21 +105,28 @@ def _canonicalize(
     result: dict[str, Given] = {}
     for spelled, value in source.items():
         if not isinstance(spelled, str):
-            raise ParameterError(repr(spelled), f"Parameter names must be strings, got {spelled!r}.")
+            raise ParameterError(f"Parameter names must be strings, got {spelled!r}.", parameter=repr(spelled))
         found = catalogue.lookup(spelled)
         if found is None:
             owner = foreign.get(spelled.lower())
             if owner:
                 raise ParameterError(
-                    spelled,
                     f"Connection property {spelled} belongs to the {owner} credentials provider, "
                     f"which is not the one in use (set CredentialsProvider={owner} to use it).",
+                    parameter=spelled,
+                )
+            if spelled in getattr(source, "after_secret", ()):
+                raise ParameterError(
+                    f"The {source_name} has an unknown connection property right after a secret parameter (its "
+                    "name is not shown: it may be the rest of that secret, since a value cannot contain ';' in a "
+                    "URL). Pass secret values as keyword arguments.",
+                    parameter="dsn",
                 )
             hint = catalogue.suggest(spelled)
             shown = redact(spelled)
             raise ParameterError(
-                shown,
                 f"Unknown connection property: {shown}." + (f" Did you mean {hint}?" if hint else ""),
+                parameter=shown,
             )
         parameter, alias = found
         if isinstance(value, str) and value == "":
@@ -132,9 +139,9 @@ def _canonicalize(
         previous = result.get(parameter.name)
         if previous is not None and _differs(previous.value, value):
             raise ParameterError(
-                parameter.name,
                 f"Connection properties {previous.spelled} and {spelled} are the same setting "
                 f"({parameter.name}) but have different values in the {source_name}; give only one.",
+                parameter=parameter.name,
             )
         result[parameter.name] = Given(spelled, value, source_name)
     return result
@@ -169,8 +176,8 @@ def coerce(parameter: Parameter, given: Given) -> Any:
 
     def invalid(why: str) -> ParameterError:
         return ParameterError(
-            parameter.name,
             f"Invalid value specified for connection property: {label}. {why} Got {_describe(given, parameter)}.",
+            parameter=parameter.name,
         )
 
     kind = parameter.kind
@@ -255,5 +262,5 @@ def resolve(
     settings = Settings(values, catalogue.by_name, set(merged))
     for parameter in parameters:
         if parameter.required and values.get(parameter.name) is None:
-            raise ParameterError(parameter.name, f"Missing required connection property: {parameter.name}.")
+            raise ParameterError(f"Missing required connection property: {parameter.name}.", parameter=parameter.name)
     return settings, notices

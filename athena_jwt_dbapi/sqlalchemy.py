@@ -63,7 +63,7 @@ class AthenaJwtDialect(AthenaRestDialect):
             options["Database"] = url.database
         for name, value in url.query.items():
             if not isinstance(value, str):
-                raise ParameterError(name, f"Connection property {name} is given more than once in the URL.")
+                raise ParameterError(f"Connection property {name} is given more than once in the URL.", parameter=name)
             options[name] = value
         # PyAthena's compiler reads these (e.g. to recognise S3 Tables catalogs).
         self._connect_options = {

@@ -61,7 +61,7 @@ VALID: dict[str, str] = {
     "SsoOidcEndpoint": "oidc.example.com",
     "SsoAdminEndpoint": "admin.example.com",
     "SsoEndpoint": "sso.example.com",
-    "ProxyHost": "proxy.example.com",
+    "ProxyHost": "proxy.example.com:3128",
     "ProxyPort": "3128",
     "ProxyUsername": "me",
     "ProxyPassword": "proxy-secret",
@@ -88,7 +88,7 @@ EXPECTED: dict[str, Any] = {
     "NetworkTimeoutMillis": 3000,
 }
 REQUIRES: dict[str, dict[str, str]] = {
-    name: {"ProxyHost": "proxy.example.com"} for name in ("ProxyPort", "ProxyUsername", "ProxyPassword")
+    name: {"ProxyHost": "proxy.example.com:3128"} for name in ("ProxyPort", "ProxyUsername", "ProxyPassword")
 }
 REQUIRES["ProxyPassword"]["ProxyUsername"] = "me"
 SPECIAL = {"CredentialsProvider", "CredentialsProviderArguments", "KmsKey", "EncryptionOption", "ResultFetcher"}
@@ -149,7 +149,7 @@ def test_every_alias_resolves_to_its_canonical_name(parameter: Parameter, alias:
     if parameter.name == "ResultFetcher":
         value = "S3"
     if parameter.name == "CredentialsProviderArguments":
-        base = {"CredentialsProvider": "TestArguments"}
+        base = {"CredentialsProvider": "TestArguments", "Region": "us-east-1"}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         settings = plan(**base, **{alias: value}).settings
@@ -306,7 +306,8 @@ def test_invalid_secret_values_are_not_echoed() -> None:
         ({"KmsKey": "k"}, "KmsKey", "only allowed with EncryptionOption"),
         ({"ProxyPort": "8080"}, "ProxyPort", "needs ProxyHost"),
         ({"ProxyPassword": "pw"}, "ProxyUsername", "need ProxyHost"),
-        ({"ProxyPassword": "pw", "ProxyHost": "proxy"}, "ProxyPassword", "needs ProxyUsername"),
+        ({"ProxyPassword": "pw", "ProxyHost": "proxy:3128"}, "ProxyPassword", "needs ProxyUsername"),
+        ({"ProxyHost": "proxy.corp"}, "ProxyPort", "ProxyHost needs ProxyPort"),
         ({"CredentialsProviderArguments": "a"}, "CredentialsProviderArguments", "takes no"),
         (
             {"MinQueryExecutionPollingIntervalMillis": "9000"},
@@ -377,7 +378,7 @@ def test_every_provider_parameter_is_documented() -> None:
 
 
 def test_settings_repr_hides_secrets() -> None:
-    settings = settings_for(ProxyHost="proxy", ProxyUsername="me", ProxyPassword="hunter2-proxy")
+    settings = settings_for(ProxyHost="proxy:3128", ProxyUsername="me", ProxyPassword="hunter2-proxy")
     assert TOKEN not in repr(settings)
     assert "hunter2-proxy" not in repr(settings)
     assert "***" in repr(settings)

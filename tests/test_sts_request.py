@@ -11,6 +11,7 @@ from botocore.awsrequest import AWSResponse
 from athena_jwt_dbapi import CredentialsError
 from athena_jwt_dbapi._connect import plan
 from athena_jwt_dbapi.credentials.jwt import JwtCredentialsProvider
+from athena_jwt_dbapi.redaction import Secret
 
 from .helpers import ROLE_ARN, unsigned_jwt
 
@@ -66,7 +67,7 @@ def test_unsigned_regional_request_with_exactly_our_values() -> None:
         "Version": ["2011-06-15"],
         "RoleArn": [ROLE_ARN],
         "RoleSessionName": ["shape"],
-        "WebIdentityToken": [provider.token_source.read()],
+        "WebIdentityToken": [provider.token_source.read().reveal()],
         "DurationSeconds": ["1800"],
     }
 
@@ -82,6 +83,6 @@ def test_param_validation_errors_are_redacted() -> None:
     provider = jwt_provider()
     token = unsigned_jwt(sub="bytes")
     with pytest.raises(CredentialsError, match="was not sent") as info:
-        provider.fetch(token.encode())  # type: ignore[arg-type]  # a wrongly typed value: botocore echoes it
+        provider.fetch(Secret(token.encode()))  # type: ignore[arg-type]  # a wrongly typed value: botocore echoes it
     assert token not in str(info.value)
     assert "eyJ" not in str(info.value)

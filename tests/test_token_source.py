@@ -18,6 +18,7 @@ from athena_jwt_dbapi.credentials.token_source import (
     check_token,
     jwt_claims,
 )
+from athena_jwt_dbapi.redaction import Secret
 
 from .helpers import ROLE_ARN, unsigned_jwt
 
@@ -34,7 +35,9 @@ def test_literal_token() -> None:
     token = unsigned_jwt()
     source = provider(JwtWebIdentityToken=token).token_source
     assert isinstance(source, LiteralTokenSource)
-    assert source.read() == token
+    read = source.read()
+    assert read.reveal() == token
+    assert token not in repr(read) and token not in str(read)
     assert not source.renewable
     assert token not in repr(source)
 
@@ -44,9 +47,9 @@ def test_file_token_is_re_read_every_time(tmp_path: Path) -> None:
     path.write_text(unsigned_jwt(sub="first") + "\n")
     source = provider(JwtWebIdentityTokenFile=str(path)).token_source
     assert isinstance(source, FileTokenSource)
-    assert jwt_claims(source.read())["sub"] == "first"  # type: ignore[index]
+    assert jwt_claims(source.read().reveal())["sub"] == "first"  # type: ignore[index]
     path.write_text(unsigned_jwt(sub="second"))
-    assert jwt_claims(source.read())["sub"] == "second"  # type: ignore[index]
+    assert jwt_claims(source.read().reveal())["sub"] == "second"  # type: ignore[index]
 
 
 def test_callable_token_is_called_every_time() -> None:
@@ -58,8 +61,8 @@ def test_callable_token_is_called_every_time() -> None:
 
     source = provider(JwtWebIdentityTokenCallable=token).token_source
     assert isinstance(source, CallableTokenSource)
-    assert jwt_claims(source.read())["sub"] == "call-1"  # type: ignore[index]
-    assert jwt_claims(source.read())["sub"] == "call-2"  # type: ignore[index]
+    assert jwt_claims(source.read().reveal())["sub"] == "call-1"  # type: ignore[index]
+    assert jwt_claims(source.read().reveal())["sub"] == "call-2"  # type: ignore[index]
 
 
 def test_callable_that_raises_is_reported_without_its_message() -> None:
@@ -87,7 +90,7 @@ def test_environment_is_the_last_resort(tmp_path: Path, monkeypatch: pytest.Monk
     assert built.role_arn == "arn:aws:iam::210987654321:role/from-env"
     assert built.session_name == "env-session"
     assert built.token_source.parameter == "AWS_WEB_IDENTITY_TOKEN_FILE"
-    assert jwt_claims(built.token_source.read())["sub"] == "pod"  # type: ignore[index]
+    assert jwt_claims(built.token_source.read().reveal())["sub"] == "pod"  # type: ignore[index]
 
 
 def test_explicit_parameters_beat_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,7 +152,7 @@ def test_opaque_tokens_are_allowed(token: str) -> None:
 
 def test_cache_identity_never_contains_the_token() -> None:
     token = unsigned_jwt()
-    identity = LiteralTokenSource(token).identity(token)
+    identity = LiteralTokenSource(token).identity(Secret(token))
     assert token not in identity
     assert identity.startswith("literal:")
 
@@ -157,4 +160,4 @@ def test_cache_identity_never_contains_the_token() -> None:
 def test_cache_identity_of_a_callable_depends_on_the_token() -> None:
     """A callable that returns different users' tokens must never share one user's credentials."""
     source = CallableTokenSource(lambda: "unused")
-    assert source.identity(unsigned_jwt(sub="alice")) != source.identity(unsigned_jwt(sub="bob"))
+    assert source.identity(Secret(unsigned_jwt(sub="alice"))) != source.identity(Secret(unsigned_jwt(sub="bob")))

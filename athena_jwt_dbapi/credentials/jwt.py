@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .. import aws
 from ..catalogue import CALLABLE, Alias, Parameter, all_of, length, pattern
 from ..errors import CredentialsError, ParameterError
-from ..redaction import redact, register_secret
+from ..redaction import Secret, redact, register_secret
 from . import cache
 from .base import CredentialsProvider, ProviderContext
 from .token_source import (
@@ -125,34 +125,32 @@ class JwtCredentialsProvider(CredentialsProvider):
         self.role_arn = settings.get("JwtRoleArn") or (os.environ.get("AWS_ROLE_ARN") if from_env else None)
         if not self.role_arn:
             raise ParameterError(
-                "JwtRoleArn",
                 "Missing required connection property: JwtRoleArn"
                 + (" (AWS_ROLE_ARN is not set either)." if from_env else "."),
+                parameter="JwtRoleArn",
             )
         problem = ROLE_ARN(self.role_arn)
         if problem:
-            raise ParameterError("JwtRoleArn", f"Invalid value of AWS_ROLE_ARN (used for JwtRoleArn). {problem}")
+            raise ParameterError(
+                f"Invalid value of AWS_ROLE_ARN (used for JwtRoleArn). {problem}", parameter="JwtRoleArn"
+            )
         session_name = settings.get("JwtRoleSessionName")
         if not session_name and from_env:
             session_name = os.environ.get("AWS_ROLE_SESSION_NAME") or _PROCESS_SESSION_NAME
         if not session_name:
-            raise ParameterError("JwtRoleSessionName", "Missing required connection property: JwtRoleSessionName.")
+            raise ParameterError(
+                "Missing required connection property: JwtRoleSessionName.", parameter="JwtRoleSessionName"
+            )
         problem = SESSION_NAME(session_name)
         if problem:
             raise ParameterError(
-                "JwtRoleSessionName",
                 f"Invalid value of AWS_ROLE_SESSION_NAME (used for JwtRoleSessionName). {problem}",
+                parameter="JwtRoleSessionName",
             )
         self.session_name: str = session_name
         self.duration: int = settings["RoleSessionDuration"]
         self.region = context.region
         self.endpoint = context.endpoint_url("sts")
-        if not self.region and not self.endpoint:
-            raise ParameterError(
-                "Region",
-                "Missing required connection property: Region (the JWT provider needs it for the regional "
-                "STS endpoint; or give StsEndpoint).",
-            )
         self._client: BaseClient | None = None
         self._client_lock = threading.Lock()
 
@@ -163,19 +161,22 @@ class JwtCredentialsProvider(CredentialsProvider):
             if settings.get(name) is not None
         ]
         if len(given) > 1:
-            raise ParameterError(given[1], f"Give only one token source; got {' and '.join(given)}.")
+            raise ParameterError(f"Give only one token source; got {' and '.join(given)}.", parameter=given[1])
         if given == ["JwtWebIdentityToken"]:
             return LiteralTokenSource(settings["JwtWebIdentityToken"])
         if given == ["JwtWebIdentityTokenFile"]:
             return FileTokenSource(settings["JwtWebIdentityTokenFile"])
         if given == ["JwtWebIdentityTokenCallable"]:
-            return CallableTokenSource(settings["JwtWebIdentityTokenCallable"])
+            timeout = settings.get("NetworkTimeoutMillis")
+            return CallableTokenSource(
+                settings["JwtWebIdentityTokenCallable"], timeout=timeout / 1000 if timeout else None
+            )
         path = os.environ.get(_ENV_TOKEN_FILE)
         if not path:
             raise ParameterError(
-                "JwtWebIdentityToken",
                 "Missing required connection property: JwtWebIdentityToken (or JwtWebIdentityTokenFile, "
                 "JwtWebIdentityTokenCallable, or the AWS_WEB_IDENTITY_TOKEN_FILE environment variable).",
+                parameter="JwtWebIdentityToken",
             )
         return FileTokenSource(path, parameter=_ENV_TOKEN_FILE)
 
@@ -189,17 +190,17 @@ class JwtCredentialsProvider(CredentialsProvider):
                 )
             return self._client
 
-    def _assume(self, token: str) -> dict[str, Any]:
+    def _assume(self, token: Secret) -> dict[str, Any]:
         client: Any = self._sts_client()
         response: dict[str, Any] = client.assume_role_with_web_identity(
             RoleArn=self.role_arn,
             RoleSessionName=self.session_name,
-            WebIdentityToken=token,
+            WebIdentityToken=token.reveal(),
             DurationSeconds=self.duration,
         )
         return response
 
-    def fetch(self, token: str | None = None) -> Metadata:
+    def fetch(self, token: Secret | None = None) -> Metadata:
         """One AssumeRoleWithWebIdentity call (with one re-read of a renewable source on a token error).
 
         ``token`` is a token just read from the source (the first fetch at connect); refreshes read anew.
@@ -256,7 +257,7 @@ class JwtCredentialsProvider(CredentialsProvider):
             "expiry_time": credentials["Expiration"].isoformat(),
         }
 
-    def cache_key(self, token: str) -> str:
+    def cache_key(self, token: Secret) -> str:
         return cache.cache_key(
             self.name,
             self.token_source.identity(token),
@@ -271,7 +272,7 @@ class JwtCredentialsProvider(CredentialsProvider):
         from .refreshing import ScaledRefreshableCredentials
 
         token = self.token_source.read()
-        first: list[str | None] = [token]
+        first: list[Secret | None] = [token]
 
         def fetch() -> Metadata:
             # The token read for the cache key serves the first STS call; every refresh reads anew.

@@ -79,4 +79,7 @@ class ScaledRefreshableCredentials(RefreshableCredentials):
         return refresh_windows(self._lifetime)[1]
 
     def __repr__(self) -> str:
-        return f"<ScaledRefreshableCredentials method={self.method!r} lifetime={self._lifetime:.0f}s>"
+        # Never raises, even half-built (a failed first fetch): tracebacks that show locals call it.
+        method = getattr(self, "method", None)
+        lifetime = getattr(self, "_lifetime", 0.0)
+        return f"<ScaledRefreshableCredentials method={method!r} lifetime={lifetime:.0f}s>"

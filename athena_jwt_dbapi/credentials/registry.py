@@ -87,7 +87,9 @@ def registered_credentials_providers() -> dict[str, type[CredentialsProvider]]:
 def get_credentials_provider(name: str) -> type[CredentialsProvider]:
     """The provider registered as ``name`` (case-insensitive), or a ParameterError that suggests one."""
     if not isinstance(name, str):
-        raise ParameterError("CredentialsProvider", "Connection property CredentialsProvider must be a string.")
+        raise ParameterError(
+            "Connection property CredentialsProvider must be a string.", parameter="CredentialsProvider"
+        )
     with _lock:
         found = _providers.get(name.lower())
     if found is None:
@@ -100,7 +102,7 @@ def get_credentials_provider(name: str) -> type[CredentialsProvider]:
     close = difflib.get_close_matches(name.lower(), [k.lower() for k in known], n=1, cutoff=0.5)
     hint = next((k for k in known if close and k.lower() == close[0]), None)
     raise ParameterError(
-        "CredentialsProvider",
         f"Invalid value specified for connection property: CredentialsProvider. No credentials provider "
         f"named {name!r} is registered (known: {', '.join(known)})." + (f" Did you mean {hint}?" if hint else ""),
+        parameter="CredentialsProvider",
     )

@@ -110,9 +110,9 @@ class ProfileCredentialsProvider(CredentialsProvider):
             self._session.get_scoped_config()
         except ProfileNotFound:
             raise ParameterError(
-                "ProfileName",
                 f"Invalid value specified for connection property: ProfileName. "
                 f"The profile {profile!r} is not in the AWS config files.",
+                parameter="ProfileName",
             ) from None
 
     def load(self) -> Credentials | None:

@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextvars
 import hashlib
 import json
 import os
+import stat
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
-from ..errors import ParameterError
-from ..redaction import register_secret
+from ..errors import CredentialsError, ParameterError
+from ..redaction import Secret, register_secret
 
 MIN_TOKEN_LENGTH = 4
 MAX_TOKEN_LENGTH = 20000
+#: The most a token file is read: the longest token in UTF-8 (4 bytes a character) and some whitespace.
+_MAX_FILE_BYTES = 4 * MAX_TOKEN_LENGTH + 64
+#: How long a JwtWebIdentityTokenCallable may take when NetworkTimeoutMillis is not given (botocore's
+#: default read timeout).
+CALLABLE_TIMEOUT_SECONDS = 60.0
 #: RFC 7519 allows "a few minutes" of clock skew; we refuse a token only when it is clearly expired.
 EXPIRY_LEEWAY_SECONDS = 60
 
@@ -36,27 +45,27 @@ class TokenSource(ABC):
     @abstractmethod
     def _read_raw(self) -> str: ...
 
-    def identity(self, token: str) -> str:
+    def identity(self, token: Secret) -> str:
         """A secret-free string for the credentials cache key: the source and the token it gave now.
 
         The token's hash is part of it for every source: a file or callable that hands different users'
         tokens to the same role must never share one user's credentials with another.
         """
-        return f"{self._kind()}:{hashlib.sha256(token.encode()).hexdigest()}"
+        return f"{self._kind()}:{hashlib.sha256(token.reveal().encode()).hexdigest()}"
 
     @abstractmethod
     def _kind(self) -> str:
         """Which source this is (never the token)."""
 
-    def read(self, now: datetime | None = None) -> str:
-        """The current token, checked: length, and a JWT's ``exp``/``iat`` claims."""
-        token = self._read_raw()
-        if not isinstance(token, str):
-            raise ParameterError(self.parameter, f"{self.parameter} gave a {type(token).__name__}, not a str.")
-        token = token.strip()
-        register_secret(token)
-        check_token(token, self.parameter, now)
-        return token
+    def read(self, now: datetime | None = None) -> Secret:
+        """The current token, checked (length, and a JWT's ``exp``/``iat`` claims), in a masking holder."""
+        raw: object = self._read_raw()
+        if not isinstance(raw, str):
+            raise ParameterError(f"{self.parameter} gave a {type(raw).__name__}, not a str.", parameter=self.parameter)
+        secret = Secret(raw.strip())
+        del raw
+        check_token(secret.reveal(), self.parameter, now)
+        return secret
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.parameter}>"
@@ -78,19 +87,43 @@ class LiteralTokenSource(TokenSource):
 
 
 class FileTokenSource(TokenSource):
+    """A token file, re-read at every refresh. Only a regular file (or a link to one) is read, and at most
+    one character more than the longest token STS takes: a path to ``/dev/zero`` or a FIFO must fail
+    clearly, not fill the memory or wait forever."""
+
     def __init__(self, path: str, parameter: str = "JwtWebIdentityTokenFile") -> None:
+        if "\x00" in path:
+            raise ParameterError(
+                f"Invalid value specified for connection property: {parameter}. A path cannot contain a NUL "
+                "character.",
+                parameter=parameter,
+            )
         self.path = os.path.abspath(os.path.expanduser(path))
         self.parameter = parameter
 
     def _read_raw(self) -> str:
         try:
-            with open(self.path, encoding="utf-8") as handle:
-                return handle.read()
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
+            descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except OSError as error:
-            raise ParameterError(
-                self.parameter,
-                f"Cannot read the token file {self.path} ({self.parameter}): {error.strerror}.",
-            ) from None
+            raise self._unreadable(error.strerror or type(error).__name__) from None
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise self._unreadable("it is not a regular file")
+            try:
+                raw = handle.read(_MAX_FILE_BYTES + 1)
+            except OSError as error:
+                raise self._unreadable(error.strerror or type(error).__name__) from None
+        if len(raw) > _MAX_FILE_BYTES:
+            raise self._unreadable(f"it is longer than any token ({MAX_TOKEN_LENGTH} characters at most)")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self._unreadable("it is not UTF-8 text") from None
+
+    def _unreadable(self, why: str) -> ParameterError:
+        message = f"Cannot read the token file {self.path} ({self.parameter}): {why}."
+        return ParameterError(message, parameter=self.parameter)
 
     def _kind(self) -> str:
         return "file:" + self.path
@@ -100,23 +133,60 @@ class FileTokenSource(TokenSource):
 
 
 class CallableTokenSource(TokenSource):
-    def __init__(self, function: Callable[[], str], parameter: str = "JwtWebIdentityTokenCallable") -> None:
+    """A callable, called at every refresh. It runs in a worker thread (with the caller's context
+    variables) so that one that never returns cannot hang ``connect()`` or a refresh: after ``timeout``
+    seconds (``NetworkTimeoutMillis``, else :data:`CALLABLE_TIMEOUT_SECONDS`) it is given up on."""
+
+    def __init__(
+        self,
+        function: Callable[[], str],
+        parameter: str = "JwtWebIdentityTokenCallable",
+        *,
+        timeout: float | None = None,
+    ) -> None:
         self._function = function
         self.parameter = parameter
+        self.timeout = timeout if timeout is not None else CALLABLE_TIMEOUT_SECONDS
 
     def _read_raw(self) -> str:
-        try:
-            return self._function()
-        except ParameterError:
-            raise
-        except Exception as error:
+        outcome: list[Any] = []
+        done = threading.Event()
+        context = contextvars.copy_context()
+
+        def call() -> None:
+            try:
+                outcome.append(context.run(self._function))
+            except BaseException as error:  # handed to the caller's thread below
+                outcome.append(_Raised(error))
+            finally:
+                done.set()
+
+        threading.Thread(target=call, name=f"athena-jwt-dbapi {self.parameter}", daemon=True).start()
+        if not done.wait(self.timeout):
+            raise CredentialsError(
+                f"{self.parameter} did not return a token within {self.timeout:g} s (NetworkTimeoutMillis bounds "
+                "it); no token was obtained."
+            )
+        result = outcome[0]
+        if isinstance(result, _Raised):
+            if isinstance(result.error, ParameterError):
+                raise result.error
             # Not chained: the callable's own message may hold a client secret.
             raise ParameterError(
-                self.parameter, f"{self.parameter} raised {type(error).__name__}; no token was obtained."
+                f"{self.parameter} raised {type(result.error).__name__}; no token was obtained.",
+                parameter=self.parameter,
             ) from None
+        return result  # type: ignore[no-any-return]
 
     def _kind(self) -> str:
         return "callable"
+
+
+class _Raised:
+    """What a callable raised in its worker thread (kept apart from a value it could have returned)."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
 
 
 def _b64url_json(segment: str) -> object:
@@ -143,9 +213,9 @@ def check_token(token: str, parameter: str, now: datetime | None = None) -> None
     """Refuse, before any network call, what STS would certainly refuse."""
     if not MIN_TOKEN_LENGTH <= len(token) <= MAX_TOKEN_LENGTH:
         raise ParameterError(
-            parameter,
             f"Invalid value specified for connection property: {parameter}. A web identity token has "
             f"{MIN_TOKEN_LENGTH} to {MAX_TOKEN_LENGTH} characters; this one has {len(token)}.",
+            parameter=parameter,
         )
     claims = jwt_claims(token)
     if claims is None:
@@ -154,9 +224,9 @@ def check_token(token: str, parameter: str, now: datetime | None = None) -> None
         value = claims.get(claim)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ParameterError(
-                parameter,
                 f"Invalid value specified for connection property: {parameter}. The JWT's {claim!r} claim "
                 "must be an integer number of seconds (STS rejects other forms).",
+                parameter=parameter,
             )
     expires = claims.get("exp")
     if isinstance(expires, int):
@@ -168,7 +238,7 @@ def check_token(token: str, parameter: str, now: datetime | None = None) -> None
         age = (current - expired_at).total_seconds()
         if age > EXPIRY_LEEWAY_SECONDS:
             raise ParameterError(
-                parameter,
                 f"The web identity token ({parameter}) expired at {expired_at.isoformat()} "
                 f"({int(age)} seconds ago); get a fresh token.",
+                parameter=parameter,
             )

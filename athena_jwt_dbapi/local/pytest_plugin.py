@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="session")
 def local_athena_session() -> Iterator[LocalAthena]:
     """One running stack for the whole test session."""
-    from .stack import LocalAthena
+    try:
+        from .stack import LocalAthena
+    except ImportError as error:
+        pytest.fail(
+            f"The local_athena fixture needs the 'local' extra of athena-jwt-dbapi ({error}): "
+            "pip install 'athena-jwt-dbapi[local]'",
+            pytrace=False,
+        )
 
     with LocalAthena() as stack:
         yield stack

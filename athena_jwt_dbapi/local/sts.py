@@ -224,7 +224,7 @@ class StsService:
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
         if failure is not None:
-            raise ServiceError(failure, "The identity provider could not be reached", 400)
+            raise ServiceError(failure, _FAULT_MESSAGES.get(failure, f"Injected failure {failure}"), 400)
 
         role_arn = params.get("RoleArn")
         session_name = params.get("RoleSessionName")
@@ -360,6 +360,18 @@ class StsService:
 
 
 # -- XML rendering ------------------------------------------------------------------------------
+
+
+#: What AWS says with each error code a test can make STS answer with (``fail_next``).
+_FAULT_MESSAGES = {
+    "IDPCommunicationError": "The identity provider could not be reached",
+    "InvalidIdentityToken": "Couldn't retrieve verification key from your identity provider",
+    "ExpiredTokenException": "Token expired: current date/time is later than the token's exp claim",
+    "IDPRejectedClaim": "The identity provider rejected the claims of the web identity token",
+    "AccessDenied": "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+    "RegionDisabledException": "STS is not activated in this region for this account",
+    "Throttling": "Rate exceeded",
+}
 
 
 def iso8601(value: datetime) -> str:

@@ -23,7 +23,7 @@ from itertools import repeat
 from typing import Any
 
 from pyathena.converter import DefaultTypeConverter
-from pyathena.error import DataError, OperationalError
+from pyathena.error import DataError, OperationalError, ProgrammingError
 from pyathena.result_set import AthenaDictResultSet, AthenaResultSet
 from pyathena.util import parse_output_location
 
@@ -43,18 +43,53 @@ class FetcherResultSet(AthenaResultSet):
     """PyAthena's GetQueryResults result set, with the rows after the first page read from S3."""
 
     def __init__(
-        self, connection: Any, converter: Any, query_execution: Any, arraysize: int, *args: Any, **kwargs: Any
+        self,
+        connection: Any,
+        converter: Any,
+        query_execution: Any,
+        arraysize: int,
+        *args: Any,
+        page_size: int | None = None,
+        **kwargs: Any,
     ) -> None:
         self._fetcher: str = getattr(connection, "result_fetcher", "GetQueryResults")
-        self._page_size = arraysize
+        self._page_size = page_size or arraysize
         self._batches: csv_rows.Batches | None = None
         self._body: Any = None
         self._use_api = self._fetcher not in ("auto", "S3")
         self._delivered = 0
-        if self._fetcher == "S3":
-            arraysize = 1  # the first page is only the column labels (and at most one row)
-        super().__init__(connection, converter, query_execution, arraysize, *args, **kwargs)
-        self._arraysize = self._page_size
+        # The first page: only the column labels (and at most one row) when every row comes from the file.
+        first_page = 1 if self._fetcher == "S3" else self._page_size
+        super().__init__(connection, converter, query_execution, first_page, *args, **kwargs)
+        self._arraysize = arraysize  # fetchmany()'s default, apart from the page size
+
+    def _get_query_results(self, max_results: int, next_token: str | None = None) -> dict[str, Any]:
+        # PyAthena pages by ``_arraysize``, which here is fetchmany()'s default: later pages are full pages.
+        return super()._get_query_results(self._page_size if next_token else max_results, next_token)
+
+    # --- PEP 249: a statement without a result set --------------------------------------------------
+
+    @property
+    def description(self) -> Any:
+        """None for a statement without a result set (DDL, INSERT, ...), as PEP 249 says; not ``[]``."""
+        described = super().description
+        return described or None
+
+    def _check_result_set(self) -> None:
+        if self._metadata is not None and not self._metadata and not self._rows:
+            raise ProgrammingError("No result set: the statement returned no rows (DDL, INSERT, ...).")
+
+    def fetchone(self) -> Any:
+        self._check_result_set()
+        return super().fetchone()
+
+    def fetchmany(self, size: int | None = None) -> Any:
+        self._check_result_set()
+        return super().fetchmany(size)
+
+    def fetchall(self) -> Any:
+        self._check_result_set()
+        return super().fetchall()
 
     # --- where the rows after the first page come from -------------------------------------------
 
