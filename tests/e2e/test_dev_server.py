@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import queue
+import re
 import shlex
 import signal
 import socket
@@ -445,3 +446,25 @@ def test_a_second_server_for_the_same_directory_is_refused(running: Running) -> 
     assert "already running" in result.stderr
     assert str(running.state()["pid"]) in result.stderr
     assert running.cli("env").returncode == 0  # the first server's state is untouched
+
+
+def test_the_readmes_second_terminal_commands_work_as_written(running: Running, exported: dict[str, str]) -> None:
+    root = Path(__file__).resolve().parents[2]
+    blocks = re.findall(r"```bash\n(.*?)```", (root / "README.md").read_text(), re.S)
+    block = next(b for b in blocks if "athena_jwt_dbapi.local token" in b)
+    script = block.replace(".venv/bin/python", shlex.quote(sys.executable))  # this test's environment
+    result = subprocess.run(
+        ["bash", "-c", f"set -euo pipefail\n{script}\nprintenv AWS_ENDPOINT_URL_ATHENA"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=running.env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    output = result.stdout.splitlines()
+    assert output[-1] == exported["AWS_ENDPOINT_URL_ATHENA"]  # eval "$(... env)" set the variables
+    assert len(output[0].split(".")) == 3  # the token
+    with db.connect(CredentialsProvider="JWT") as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT s.region, count(*) FROM sales s JOIN customers c ON c.region = s.region GROUP BY 1")
+        assert sorted(cursor.fetchall()) == [("eu", 4), ("us", 1)]
