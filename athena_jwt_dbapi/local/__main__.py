@@ -12,13 +12,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from .admin import AdminClient, AdminError, checked_name
-from .devserver import DEFAULT_PORT, SERVICES, ServeOptions, StartError, serve
-from .exports import shell_lines
-from .server_state import NoServerError, ServerState, default_directory
-from .sql_script import ScriptError
-
 PROG = "python -m athena_jwt_dbapi.local"
+
+try:
+    from .admin import AdminClient, AdminError, checked_name
+    from .devserver import DEFAULT_PORT, SERVICES, ServeOptions, StartError, serve
+    from .exports import shell_lines
+    from .server_state import NoServerError, ServerState, default_directory
+    from .sql_script import ScriptError
+except ModuleNotFoundError as missing:  # the package was installed without the local extra
+    package = (missing.name or "a module").partition(".")[0]
+    raise SystemExit(
+        f"{PROG}: {package} is not installed; the local stack needs the 'local' extra: "
+        "pip install 'athena-jwt-dbapi[local]' (or pip install -e '.[local]' in a checkout)"
+    ) from None
+
 DESCRIPTION = (
     "Without a command: run the offline Athena stack (OIDC issuer, STS, Athena, S3) on loopback until Ctrl-C, "
     "keep a web identity token file valid and print the environment with which this driver, boto3 and the "

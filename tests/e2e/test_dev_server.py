@@ -468,3 +468,16 @@ def test_the_readmes_second_terminal_commands_work_as_written(running: Running, 
     with db.connect(CredentialsProvider="JWT") as conn, conn.cursor() as cursor:
         cursor.execute("SELECT s.region, count(*) FROM sales s JOIN customers c ON c.region = s.region GROUP BY 1")
         assert sorted(cursor.fetchall()) == [("eu", 4), ("us", 1)]
+
+
+def test_without_the_local_extra_the_command_says_what_to_install() -> None:
+    script = (
+        "import runpy, sys\n"
+        "sys.modules['werkzeug'] = None  # as if the local extra were not installed\n"
+        "runpy.run_module('athena_jwt_dbapi.local', run_name='__main__')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "werkzeug is not installed" in result.stderr
+    assert "pip install 'athena-jwt-dbapi[local]'" in result.stderr
+    assert "Traceback" not in result.stderr
