@@ -34,7 +34,6 @@ DEFAULT_PORT = 2846
 #: What listens on ``--port`` and the ports after it, in order.
 SERVICES = ("OIDC issuer", "STS", "Athena", "S3", "admin endpoint")
 HOST = "127.0.0.1"
-SESSION_NAME = "local-session"
 
 
 class StartError(RuntimeError):
@@ -162,7 +161,9 @@ def _state(stack: LocalAthena, options: ServeOptions, admin_url: str, key: str) 
         pid=os.getpid(),
         region=stack.region,
         role_arn=stack.role_arn,
-        session_name=SESSION_NAME,
+        # New at every start: the AWS CLI caches web-identity credentials on disk by role and session
+        # name, and would otherwise send a restarted stack the credentials of the one before.
+        session_name=f"local-{secrets.token_hex(4)}",
         token_file=str(options.token_path.resolve()),
         token_lifetime=options.token_lifetime,
         sts_endpoint=stack.sts_endpoint,

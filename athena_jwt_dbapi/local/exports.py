@@ -16,6 +16,9 @@ from .server_state import ServerState
 #: Credentials in the environment win over a web identity in the SDKs' default chain (and a profile
 #: may name a role to assume first), so the printout clears them for the shell it is pasted into.
 OVERRIDING_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
+#: The URLs' session name. Unlike the environment's, it stays the same across restarts (this driver
+#: caches credentials in memory only), so a URL saved in a tool keeps working.
+URL_SESSION_NAME = "local-session"
 
 
 def environment(state: ServerState) -> dict[str, str]:
@@ -45,7 +48,7 @@ def connect_parameters(state: ServerState) -> dict[str, str]:
         "CredentialsProvider": "JWT",
         "JwtWebIdentityTokenFile": state.token_file,
         "JwtRoleArn": state.role_arn,
-        "JwtRoleSessionName": state.session_name,
+        "JwtRoleSessionName": URL_SESSION_NAME,
         "Region": state.region,
         "AthenaEndpoint": state.athena_endpoint,
         "StsEndpoint": state.sts_endpoint,

@@ -390,7 +390,7 @@ def test_the_admin_endpoint_does_nothing_without_its_key(running: Running, expor
 # --- starting and stopping -------------------------------------------------------------------------------
 
 
-def test_seed_at_start_then_ctrl_c_stops_the_server_and_removes_its_files(tmp_path: Path) -> None:
+def test_seed_at_start_then_ctrl_c_stops_the_server_and_removes_its_files(tmp_path: Path, running: Running) -> None:
     env = _environment(tmp_path / "cache")
     directory = tmp_path / "server"
     token_file = tmp_path / "elsewhere" / "token"
@@ -402,6 +402,8 @@ def test_seed_at_start_then_ctrl_c_stops_the_server_and_removes_its_files(tmp_pa
     )
     try:
         assert server.exports["AWS_WEB_IDENTITY_TOKEN_FILE"] == str(token_file)
+        # A new session name per server: the AWS CLI's disk cache of credentials is keyed by it.
+        assert server.exports["AWS_ROLE_SESSION_NAME"] != running.server.exports["AWS_ROLE_SESSION_NAME"]
         assert token_file.is_file()
         assert (directory / "server.json").is_file()
         with db.connect(server.comment("JDBC URL")) as conn, conn.cursor() as cursor:
