@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import aws, logfile
 from ._warn import warn
 from .catalogue import Parameter
-from .clients import client_config, endpoint_url
+from .clients import client_config, configured_endpoint_url, endpoint_url
 from .credentials import (
     CredentialsProvider,
     ProviderContext,
@@ -362,7 +362,7 @@ def _pyathena_connection(decided: Plan, shared: aws.SharedSession) -> Connection
     settings = decided.settings
     poll_interval, schedule = _polling(settings)
     connection = Connection(
-        s3_endpoint_url=endpoint_url(settings, "s3"),
+        s3_endpoint_url=endpoint_url(settings, "s3") or configured_endpoint_url("s3"),
         credentials_provider=decided.provider.name,
         shared_session=shared,
         result_fetcher=settings["ResultFetcher"],

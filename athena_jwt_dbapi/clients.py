@@ -7,6 +7,7 @@ S3, STS) gets the same retry policy and user agent and its own endpoint and prox
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -34,6 +35,18 @@ def endpoint_url(settings: Mapping[str, Any], service: str) -> str | None:
     name = _ENDPOINT_PARAMETER.get(service)
     value = settings.get(name) if name else None
     return normalize_endpoint(value) if value else None
+
+
+def configured_endpoint_url(service: str) -> str | None:
+    """The endpoint botocore's clients take from the environment when no parameter names one:
+    ``AWS_ENDPOINT_URL_<SERVICE>``, else ``AWS_ENDPOINT_URL`` (unless ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``).
+
+    Only needed where something other than botocore connects: pyarrow's S3 filesystem ignores these
+    variables, so the connection hands it the endpoint explicitly.
+    """
+    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower() == "true":
+        return None
+    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
 def endpoint_host(settings: Mapping[str, Any], service: str, region: str | None) -> str:

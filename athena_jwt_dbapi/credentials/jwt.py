@@ -224,7 +224,7 @@ class JwtCredentialsProvider(CredentialsProvider):
             details = error.response.get("Error", {})
             code = details.get("Code", "Unknown")
             hint = ""
-            if code in _TOKEN_ERRORS and not self.token_source.renewable:
+            if code == "ExpiredTokenException" and not self.token_source.renewable:  # only expiry needs renewal
                 hint = (
                     " A literal JwtWebIdentityToken cannot be renewed; use JwtWebIdentityTokenFile or "
                     "JwtWebIdentityTokenCallable for long-running work."

@@ -1,6 +1,7 @@
 """An offline Athena: a local OIDC issuer, STS, Athena and S3 on loopback (extra ``local``).
 
-``LocalAthena`` starts everything; ``python -m athena_jwt_dbapi.local`` runs it in the foreground; the
+``LocalAthena`` starts everything; ``python -m athena_jwt_dbapi.local`` runs it in the foreground as a
+development server for any AWS tool (a web identity token file and the standard environment); the
 pytest fixture ``local_athena`` (plugin ``athena_jwt_dbapi.local.pytest_plugin``) hands a running stack
 to your own tests.
 

@@ -55,6 +55,8 @@ class LocalAthena:
     ``roles`` replaces the default role (``local-athena-analyst``, trusting this stack's issuer, any
     subject, audience ``sts.amazonaws.com``, MaxSessionDuration 43200). ``credential_lifetime`` makes
     every issued credential live that many seconds whatever the requested duration (a refresh knob).
+    ``port`` fixes the addresses (a development server that tools are configured for): the issuer, STS,
+    Athena and S3 listen on ``port`` to ``port + 3``; 0 (the default) takes any free ports.
     """
 
     def __init__(
@@ -64,8 +66,10 @@ class LocalAthena:
         roles: list[Role] | None = None,
         bucket: str = DEFAULT_BUCKET,
         credential_lifetime: float | None = None,
+        port: int = 0,
     ) -> None:
         self.region = region
+        self.port = port
         self.bucket = bucket
         self.credentials = CredentialStore()
         self._credential_lifetime = credential_lifetime
@@ -87,6 +91,7 @@ class LocalAthena:
         self._sts_app = _StoppableApp(self.sts, "sts")
         self._athena_app = _StoppableApp(self.athena, "athena")
         self._servers: list[BackgroundServer] = []
+        self._s3_server: BackgroundServer | None = None
         self._started = False
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -98,13 +103,15 @@ class LocalAthena:
         if werkzeug_log.level == logging.NOTSET:  # moto's server logs every request at INFO otherwise
             werkzeug_log.setLevel(logging.WARNING)
         try:
-            issuer_server = BackgroundServer(self._issuer_app).start()
+            issuer_server = BackgroundServer(self._issuer_app, port=self._port_of(0)).start()
             self._servers.append(issuer_server)
             self.issuer.base_url = issuer_server.url
             self.sts.trust_issuer(self.issuer.issuer)
-            self._servers.append(BackgroundServer(self._sts_app).start())
-            self._servers.append(BackgroundServer(self._athena_app).start())
+            self._servers.append(BackgroundServer(self._sts_app, port=self._port_of(1)).start())
+            self._servers.append(BackgroundServer(self._athena_app, port=self._port_of(2)).start())
             self.s3.start()
+            if self.port:  # the S3 front picks a free port; serve the same front on the fixed one too
+                self._s3_server = BackgroundServer(self.s3, port=self._port_of(3)).start()
             self.s3.create_bucket(self.bucket)
             self.athena.add_workgroup("primary", output_location=self.output_location)
         except BaseException:
@@ -115,6 +122,9 @@ class LocalAthena:
 
     def stop(self) -> None:
         self.athena.shutdown()
+        if self._s3_server is not None:
+            self._s3_server.stop()
+            self._s3_server = None
         for server in reversed(self._servers):
             server.stop()
         self._servers.clear()
@@ -126,6 +136,9 @@ class LocalAthena:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _port_of(self, offset: int) -> int:
+        return self.port + offset if self.port else 0
 
     # --- what a client needs ----------------------------------------------------------------------
 
@@ -143,7 +156,7 @@ class LocalAthena:
 
     @property
     def s3_endpoint(self) -> str:
-        return self.s3.url
+        return self._s3_server.url if self._s3_server is not None else self.s3.url
 
     @property
     def role_arn(self) -> str:

@@ -1,12 +1,7 @@
-"""The local stack as a user meets it: loading data, enforcing expiry, and the command line."""
+"""The local stack as a user meets it: loading data and enforcing expiry (the command line: test_dev_server)."""
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -38,33 +33,3 @@ def test_expired_credentials_are_refused_by_athena(local_athena: LocalAthena) ->
         local_athena.expire_credentials()  # revoked server-side before the client thinks they expire
         with pytest.raises(db.DatabaseError, match="ExpiredTokenException"):
             cursor.execute("SELECT 1")
-
-
-def test_command_line_runs_the_stack_and_prints_a_working_jdbc_url() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "athena_jwt_dbapi.local", "--seed", "CREATE TABLE hello AS SELECT 'world' AS w"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("jdbc:athena://"):
-                break
-        text = "".join(lines)
-        assert "Local Athena is running" in text
-        assert re.search(r"STS\s+: http://127\.0\.0\.1:\d+", text)
-        url = lines[-1].strip()
-        with db.connect(url) as conn, conn.cursor() as cursor:
-            cursor.execute("SELECT w FROM hello")
-            assert cursor.fetchall() == [("world",)]
-    finally:
-        process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=30)
-    assert process.returncode == 0
-    assert "Stopped." in out
