@@ -62,18 +62,37 @@ def available_parsers() -> list[str]:
     return names
 
 
-def read_batches(stream: BinaryIO, columns: int, skip: int, parser: str | None = None) -> Batches:
+#: Values a parser may produce itself instead of text, when it can do so exactly as PyAthena's default
+#: converter would (``int(text)``, ``float(text)``, ``strtobool(text)``, ``date.fromisoformat(text)``).
+NATIVE_KINDS = frozenset({"int", "float", "bool", "date"})
+
+
+def read_batches(
+    stream: BinaryIO,
+    columns: int,
+    skip: int,
+    parser: str | None = None,
+    native: Sequence[str | None] = (),
+) -> Batches:
     """Batches (lists of ``columns`` columns) of the data rows of ``stream`` after the header and ``skip``
-    more rows."""
+    more rows. ``native`` asks, per column, for Python values of a :data:`NATIVE_KINDS` kind instead of
+    text; a parser that cannot (the text parsers) gives text, so the caller checks :func:`gives_native`."""
     chosen = parser or available_parsers()[0]
-    return _PARSERS[chosen](stream, columns, skip)
+    return _PARSERS[chosen](stream, columns, skip, native)
 
 
-def _pyarrow_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:
+def gives_native(parser: str | None = None) -> bool:
+    """Whether ``parser`` (default: the fastest available) converts the ``native`` columns itself."""
+    return (parser or available_parsers()[0]) == "pyarrow"
+
+
+def _pyarrow_batches(stream: BinaryIO, columns: int, skip: int, native: Sequence[str | None]) -> Batches:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
+    arrow_types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.date32()}
     names = [f"c{i}" for i in range(columns)]  # Athena allows duplicate column names; pyarrow does not
+    kinds = list(native) + [None] * (columns - len(native))
     reader = pacsv.open_csv(
         stream,
         read_options=pacsv.ReadOptions(
@@ -81,7 +100,9 @@ def _pyarrow_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:
         ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
+            column_types={
+                name: arrow_types[kind] if kind else pa.string() for name, kind in zip(names, kinds, strict=True)
+            },
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
             null_values=[""],
@@ -103,20 +124,20 @@ def _text_batches(rows: Iterator[Row], columns: int, skip: int) -> Batches:
         yield [list(column) for column in zip(*batch, strict=True)]
 
 
-def _csv_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:
+def _csv_batches(stream: BinaryIO, columns: int, skip: int, native: Sequence[str | None]) -> Batches:
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     quoting: Any = getattr(csv, "QUOTE_NOTNULL")  # noqa: B009 (3.12+: not in 3.10's stubs)
     return _text_batches(csv.reader(text, quoting=quoting), columns, skip)
 
 
-def _pyathena_batches(stream: BinaryIO, columns: int, skip: int) -> Batches:
+def _pyathena_batches(stream: BinaryIO, columns: int, skip: int, native: Sequence[str | None]) -> Batches:
     from pyathena.s3fs.reader import AthenaCSVReader
 
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     return _text_batches(AthenaCSVReader(text), columns, skip)
 
 
-_PARSERS: dict[str, Callable[[BinaryIO, int, int], Batches]] = {
+_PARSERS: dict[str, Callable[[BinaryIO, int, int, Sequence[str | None]], Batches]] = {
     "pyarrow": _pyarrow_batches,
     "csv": _csv_batches,
     "pyathena": _pyathena_batches,

@@ -17,6 +17,7 @@ converted by the cursor's converter in the same way, so the three paths give ide
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from itertools import repeat
@@ -33,6 +34,22 @@ _logger = logging.getLogger(__name__)
 
 #: Statements whose result file is not the rows GetQueryResults gives (PyAthena's S3 cursors skip them too).
 _NO_RESULT_FILE = frozenset({"UPDATE", "DELETE", "MERGE", "VACUUM_TABLE"})
+
+
+@functools.cache
+def native_kinds() -> dict[Any, str]:
+    """PyAthena's default conversion functions that a CSV parser reproduces exactly, by the kind of value:
+    ``int(text)``, ``float(text)``, ``strtobool(text)`` ("true"/"false") and ``date.fromisoformat(text)``.
+    They are PyAthena's private names: ``tests/e2e/test_result_fetcher.py`` checks they are still the
+    default converter's, and that every type reads back identically."""
+    from pyathena import converter
+
+    return {
+        converter._to_int: "int",
+        converter._to_float: "float",
+        converter._to_boolean: "bool",
+        converter._to_date: "date",
+    }
 
 
 class _Fallback(Exception):
@@ -58,6 +75,7 @@ class FetcherResultSet(AthenaResultSet):
         self._body: Any = None
         self._use_api = self._fetcher not in ("auto", "S3")
         self._delivered = 0
+        self._native: list[str | None] = []
         # The first page: only the column labels (and at most one row) when every row comes from the file.
         first_page = 1 if self._fetcher == "S3" else self._page_size
         super().__init__(connection, converter, query_execution, first_page, *args, **kwargs)
@@ -137,7 +155,9 @@ class FetcherResultSet(AthenaResultSet):
             self._use_api = True
             return None
         columns = len(self._metadata or ())
-        return csv_rows.read_batches(self._body, columns, self._delivered)
+        native = self._native_kinds() if csv_rows.gives_native() else []
+        self._native = native
+        return csv_rows.read_batches(self._body, columns, self._delivered, native=native)
 
     def _result_file(self) -> tuple[str, str] | None:
         """The bucket and key of the result's CSV file; None when the rows are not in one (DDL results are
@@ -170,7 +190,11 @@ class FetcherResultSet(AthenaResultSet):
             rows = zip(*columns, strict=True)
             return (tuple(convert(self._converter, row, names, types, hints)) for row in rows)
         converted = []
-        for name, function, column in zip(names, functions, columns, strict=True):
+        native = self._native or repeat(None)
+        for name, function, kind, column in zip(names, functions, native, columns, strict=False):
+            if kind:  # the parser already made the value PyAthena's function would make
+                converted.append(column)
+                continue
             try:
                 converted.append([None if value is None else function(value) for value in column])
             except DataError as error:
@@ -182,6 +206,16 @@ class FetcherResultSet(AthenaResultSet):
         if type(converter).convert is not DefaultTypeConverter.convert or self._column_type_hints:
             return None
         return [converter.get(type_) for type_ in types]
+
+    def _native_kinds(self) -> list[str | None]:
+        """Per column, the kind the parser may produce itself: where the converter's function for the
+        column's type is PyAthena's own ``int``/``float``/``bool``/``date`` one (see ``native_kinds``)."""
+        _, types = self._get_column_names_and_types(self._metadata or ())
+        functions = self._column_functions(types)
+        if functions is None:
+            return []
+        kinds = native_kinds()
+        return [kinds.get(function) for function in functions]
 
     def _make_rows(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[Any]:
         return rows

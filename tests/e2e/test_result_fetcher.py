@@ -30,6 +30,12 @@ newline' WHEN 4 THEN 'NULL' WHEN 5 THEN ' spaced \\ back\\slash ' WHEN 6 THEN '"
     ELSE 'ünï ✓ ' || CAST(n AS varchar) END AS s,
   CASE WHEN n % 5 = 0 THEN NULL ELSE CAST(n AS integer) END AS i,
   CAST(n AS double) / 3 AS d,
+  CASE n % 5 WHEN 0 THEN CAST('NaN' AS double) WHEN 1 THEN CAST('Infinity' AS double)
+    WHEN 2 THEN CAST('-Infinity' AS double) WHEN 3 THEN 1e-5 ELSE NULL END AS special,
+  CAST(-9223372036854775807 - 1 AS bigint) AS lowest,
+  CAST(n % 100 AS tinyint) AS tiny,
+  CASE WHEN n % 3 = 0 THEN NULL ELSE n % 2 = 0 END AS maybe,
+  CASE WHEN n % 4 = 0 THEN NULL ELSE DATE '0001-01-01' END AS early,
   CAST(n AS real) AS f,
   CAST(n AS decimal(12, 3)) AS amount,
   date_add('day', n, DATE '2020-01-01') AS day,
@@ -44,6 +50,15 @@ newline' WHEN 4 THEN 'NULL' WHEN 5 THEN ' spaced \\ back\\slash ' WHEN 6 THEN '"
 FROM UNNEST(sequence(0, {ROWS - 1})) AS t(n)
 ORDER BY n
 """
+
+
+def _comparable(row: Any) -> tuple[Any, ...]:
+    """A row with NaN made comparable (NaN != NaN) and each float's exact repr, so -0.0 and 0.0 differ."""
+    return tuple(("float", repr(value)) if isinstance(value, float) else value for value in row)
+
+
+def _rows(rows: list[Any]) -> list[tuple[Any, ...]]:
+    return [_comparable(row) for row in rows]
 
 
 @pytest.fixture
@@ -77,7 +92,7 @@ def test_api_reference_has_every_hostile_value(from_the_api: list[Any]) -> None:
 def test_rows_are_identical_to_get_query_results(stack: LocalAthena, from_the_api: list[Any], fetcher: str) -> None:
     before_s3 = len(stack.s3_requests)
     rows = _fetch_all(stack, ResultFetcher=fetcher)
-    assert rows == from_the_api
+    assert _rows(rows) == _rows(from_the_api)
     reads = [path for method, path in stack.s3_requests[before_s3:] if method == "GET"]
     assert len(reads) == 1 and reads[0].endswith(".csv"), "the rest must come from the result file"
 
@@ -91,8 +106,10 @@ def test_auto_makes_one_get_query_results_call_and_streams_the_rest(stack: Local
 
 def test_dict_cursor_rows_are_identical_too(stack: LocalAthena, from_the_api: list[Any]) -> None:
     rows = _fetch_all(stack, DictCursor)
-    names = ["id", "s", "i", "d", "f", "amount", "day", "ts", "tz", "b", "bin", "arr", "m", "r", "j"]
-    assert rows == [dict(zip(names, row, strict=True)) for row in from_the_api]
+    names = ["id", "s", "i", "d", "special", "lowest", "tiny", "maybe", "early"]
+    names += ["f", "amount", "day", "ts", "tz", "b", "bin", "arr", "m", "r", "j"]
+    assert [_comparable(tuple(row.values())) for row in rows] == [_comparable(row) for row in from_the_api]
+    assert list(rows[0]) == names
 
 
 class _TaggingConverter(DefaultTypeConverter):
@@ -106,7 +123,7 @@ class _TaggingConverter(DefaultTypeConverter):
 def test_a_custom_converter_sees_every_value(stack: LocalAthena) -> None:
     api = _fetch_all(stack, ResultFetcher="GetQueryResults", converter=_TaggingConverter())
     streamed = _fetch_all(stack, converter=_TaggingConverter())
-    assert streamed == api
+    assert _rows(streamed) == _rows(api)
     assert all(isinstance(row[1], tuple) and row[1][0] == "tagged" for row in streamed)
 
 
@@ -134,7 +151,7 @@ def test_fetchmany_and_fetchone_walk_the_file_in_order(stack: LocalAthena, from_
         while batch := cursor.fetchmany(333):
             taken.extend(batch)
         assert cursor.fetchone() is None
-    assert taken == from_the_api
+    assert _rows(taken) == _rows(from_the_api)
 
 
 def test_unreadable_file_falls_back_to_the_api_with_one_info_line(
@@ -144,7 +161,7 @@ def test_unreadable_file_falls_back_to_the_api_with_one_info_line(
     before = stack.athena.calls.count("GetQueryResults")
     with caplog.at_level(logging.INFO, logger="athena_jwt_dbapi"):
         rows = _fetch_all(stack)
-    assert rows == from_the_api
+    assert _rows(rows) == _rows(from_the_api)
     assert stack.athena.calls.count("GetQueryResults") - before == 3  # all pages: nothing came from S3
     lines = [r for r in caplog.records if r.name.startswith("athena_jwt_dbapi.results")]
     assert len(lines) == 1 and lines[0].levelno == logging.INFO
@@ -161,7 +178,7 @@ def test_result_fetcher_s3_fails_clearly_when_the_file_cannot_be_read(stack: Loc
 
 def test_get_query_results_never_touches_s3(stack: LocalAthena, from_the_api: list[Any]) -> None:
     before_s3 = len(stack.s3_requests)
-    assert _fetch_all(stack, ResultFetcher="GetQueryResults") == from_the_api
+    assert _rows(_fetch_all(stack, ResultFetcher="GetQueryResults")) == _rows(from_the_api)
     assert stack.s3_requests[before_s3:] == []
 
 
@@ -209,6 +226,18 @@ def test_each_parser_reads_the_text_get_query_results_gives(
     assert all(len(batch) == columns for batch in batches)
     rows = [list(row) for batch in batches for row in zip(*batch, strict=True)]
     assert rows == texts[skip:]
+
+
+def test_the_functions_the_parser_replaces_are_still_pyathenas_defaults() -> None:
+    """Guard: pyarrow makes int/float/bool/date values itself only where the converter would call these."""
+    from athena_jwt_dbapi.results.result_set import native_kinds
+
+    converter = DefaultTypeConverter()
+    kinds = native_kinds()
+    expected = {"bigint": "int", "integer": "int", "tinyint": "int", "smallint": "int", "double": "float"}
+    expected |= {"real": "float", "float": "float", "boolean": "bool", "date": "date"}
+    assert {name: kinds.get(converter.get(name)) for name in expected} == expected
+    assert kinds.get(converter.get("varchar")) is None and kinds.get(converter.get("decimal")) is None
 
 
 def test_the_fallback_parser_is_always_available() -> None:
