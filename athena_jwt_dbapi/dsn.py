@@ -16,9 +16,9 @@ LEGACY_PREFIX = "jdbc:awsathena://"
 
 
 class JdbcUrl(dict[str, str]):
-    """The URL's parameters by name as spelled, in order. ``after_secret`` holds the names whose segment
-    follows a secret parameter's: a secret value cannot contain ``;`` in a URL, so such a "name" may be
-    the rest of the secret, and no message may show it."""
+    """The URL's parameters by name as spelled, in order. ``after_secret`` holds the names of the segments
+    after a secret parameter's: a secret value cannot contain ``;`` in a URL, so such a "name" may be a
+    piece of the secret, and no message may show it."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,5 +80,7 @@ def parse_jdbc_url(url: str, secret_names: frozenset[str] = frozenset()) -> Jdbc
         result[name] = value.strip()
         if follows_secret:
             result.after_secret.add(name)
-        follows_secret = key in secret_names
+        # A value cannot contain ';' in a URL, so a secret that did is cut there, and every later segment
+        # may hold a piece of it.
+        follows_secret = follows_secret or key in secret_names
     return result

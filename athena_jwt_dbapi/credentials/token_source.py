@@ -107,9 +107,10 @@ class FileTokenSource(TokenSource):
             descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except OSError as error:
             raise self._unreadable(error.strerror or type(error).__name__) from None
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            raise self._unreadable("it is not a regular file")
         with os.fdopen(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                raise self._unreadable("it is not a regular file")
             try:
                 raw = handle.read(_MAX_FILE_BYTES + 1)
             except OSError as error:

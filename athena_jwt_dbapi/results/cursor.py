@@ -40,6 +40,10 @@ class _PagedApart:
             raise ProgrammingError(f"arraysize must be a positive integer, not {value!r}.")
         self._arraysize = value
 
+    def fetchmany(self, size: int | None = None) -> Any:
+        """PEP 249: without ``size``, the cursor's ``arraysize`` as it is now (set after ``execute()`` too)."""
+        return super().fetchmany(size or self._arraysize)  # type: ignore[misc]
+
 
 class Cursor(_PagedApart, PyAthenaCursor):
     """``pyathena.cursor.Cursor`` whose results come from GetQueryResults and the S3 result file."""
