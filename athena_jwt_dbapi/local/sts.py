@@ -351,7 +351,13 @@ class StsService:
         if role is None or not _ROLE_ARN_RE.match(role_arn):
             raise ServiceError("AccessDenied", _NOT_AUTHORIZED, 403)
         audiences = claims.get("aud")
-        aud_list = [audiences] if isinstance(audiences, str) else list(audiences or [])
+        # RFC 7519 4.1.3: a string or an array of strings; anything else (an object, a number) is malformed.
+        if isinstance(audiences, str):
+            aud_list = [audiences]
+        elif isinstance(audiences, list) and all(isinstance(a, str) for a in audiences):
+            aud_list = audiences
+        else:
+            raise _invalid_token("Incorrect token audience")
         if not any(a in role.allowed_audiences for a in aud_list):
             raise _invalid_token("Incorrect token audience")
         if not role.trusts_issuer(str(claims["iss"])) or not role.trusts_subject(str(claims["sub"])):

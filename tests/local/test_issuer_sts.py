@@ -183,13 +183,34 @@ def test_requests_are_recorded(stack: Stack) -> None:
         (lambda i: i.mint_token(extra_claims={"iat": "yesterday"}), ("InvalidIdentityToken", 400)),
         (lambda i: i.mint_token(extra_claims={"iss": "http://127.0.0.1:1"}), ("InvalidIdentityToken", 400)),
         (lambda i: i.mint_token(not_before=int(time.time()) + 3600), ("IDPRejectedClaim", 403)),
+        (lambda i: i.mint_token(extra_claims={"aud": {"sts.amazonaws.com": 1}}), ("InvalidIdentityToken", 400)),
+        (lambda i: i.mint_token(extra_claims={"aud": ["sts.amazonaws.com", 7]}), ("InvalidIdentityToken", 400)),
+        (lambda i: i.mint_token(extra_claims={"aud": None}), ("InvalidIdentityToken", 400)),
     ],
-    ids=["forged", "not-jwt", "expired", "audience", "subject", "float-exp", "str-iat", "untrusted-iss", "nbf"],
+    ids=[
+        "forged",
+        "not-jwt",
+        "expired",
+        "audience",
+        "subject",
+        "float-exp",
+        "str-iat",
+        "untrusted-iss",
+        "nbf",
+        "aud-object",
+        "aud-list-with-a-number",
+        "aud-missing",
+    ],
 )
 def test_token_rejections(stack: Stack, make_token: Any, expected: tuple[str, int]) -> None:
     with pytest.raises(ClientError) as exc:
         stack.assume(make_token(stack.issuer))
     assert _code(exc) == expected
+
+
+def test_an_audience_list_with_ours_is_accepted(stack: Stack) -> None:
+    creds = stack.assume(stack.issuer.mint_token(audience=["another-client", "sts.amazonaws.com"]))
+    assert creds["Credentials"]["AccessKeyId"].startswith("ASIA")
 
 
 def test_expired_token_message(stack: Stack) -> None:
