@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         registered_credentials_providers,
         unregister_credentials_provider,
     )
+    from .credentials.refreshing import ScaledRefreshableCredentials
 
 __version__ = "0.1.0"
 
@@ -71,6 +72,7 @@ _LAZY = {
     "Connection": ".connection",
     "CredentialsProvider": ".credentials",
     "ProviderContext": ".credentials",
+    "ScaledRefreshableCredentials": ".credentials.refreshing",
     "clear_credentials_cache": ".credentials",
     "register_credentials_provider": ".credentials",
     "registered_credentials_providers": ".credentials",
@@ -132,6 +134,7 @@ __all__ = [
     "ParameterNotAppliedWarning",
     "ProgrammingError",
     "ProviderContext",
+    "ScaledRefreshableCredentials",
     "Time",
     "TimeFromTicks",
     "Timestamp",

@@ -107,7 +107,8 @@ class OidcIssuer:
         extra_claims: Mapping[str, Any] | None = None,
         signing_key: rsa.RSAPrivateKey | None = None,
     ) -> str:
-        """An RS256 ID token; ``extra_claims`` override the standard ones (e.g. a float ``exp``)."""
+        """An RS256 ID token; ``extra_claims`` override the standard ones (e.g. a float ``exp``), and a
+        claim given as None is left out (a token without ``aud``)."""
         iat = int(time.time()) if issued_at is None else issued_at
         aud: str | list[str] = audience if isinstance(audience, str) else list(audience)
         claims: dict[str, Any] = {
@@ -122,6 +123,7 @@ class OidcIssuer:
             claims["nbf"] = not_before
         if extra_claims:
             claims.update(extra_claims)
+            claims = {name: value for name, value in claims.items() if value is not None}
         key = signing_key or self._key
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
 

@@ -199,7 +199,7 @@ def test_requests_are_recorded(stack: Stack) -> None:
         "nbf",
         "aud-object",
         "aud-list-with-a-number",
-        "aud-missing",
+        "aud-left-out",
     ],
 )
 def test_token_rejections(stack: Stack, make_token: Any, expected: tuple[str, int]) -> None:
