@@ -235,8 +235,10 @@ def test_environment_token_file(local_athena: LocalAthena, tmp_path: Path, monke
 
 def test_sts_communication_errors_are_retried(local_athena: LocalAthena) -> None:
     local_athena.fail_sts(2)
+    before = local_athena.sts.call_count
     with db.connect(**local_athena.connect_parameters(), ConnectionTest=False):
         pass
+    assert local_athena.sts.call_count == before + 3, "two IDPCommunicationError answers, then the credentials"
 
 
 def test_sts_failures_beyond_the_retries_fail_at_connect(local_athena: LocalAthena) -> None:
@@ -255,11 +257,13 @@ def test_stopped_sts_fails_at_connect(local_athena: LocalAthena) -> None:
 def test_unreachable_sts_fails_at_connect(local_athena: LocalAthena) -> None:
     import socket
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    with pytest.raises(db.CredentialsError, match="Could not call STS") as info:
-        db.connect(**local_athena.connect_parameters(StsEndpoint=f"http://127.0.0.1:{closed_port}"), NumRetries=0)
+    # A bound socket that never listens: connections to it are refused, and no other process can take the
+    # port while the test runs (closing it first would leave a window for one).
+    with socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))
+        port = refusing.getsockname()[1]
+        with pytest.raises(db.CredentialsError, match="Could not call STS") as info:
+            db.connect(**local_athena.connect_parameters(StsEndpoint=f"http://127.0.0.1:{port}"), NumRetries=0)
     assert info.value.code == "EndpointConnectionError"
 
 

@@ -68,9 +68,17 @@ def test_every_client_goes_through_the_proxy(local_athena: LocalAthena, proxy: T
 
 
 def test_exempt_hosts_bypass_the_proxy(local_athena: LocalAthena, proxy: ThreadingHTTPServer) -> None:
+    """STS is reached as ``localhost`` (not exempt), Athena and S3 as ``127.0.0.1`` (exempt): the proxy sees
+    STS only, so the same run shows the proxy in use and the exemption working."""
+    sts_through_localhost = local_athena.sts_endpoint.replace("127.0.0.1", "localhost")
     parameters = local_athena.connect_parameters(
-        ProxyHost="127.0.0.1", ProxyPort=proxy.server_address[1], ProxyExemptHosts="localhost|127.0.0.1"
+        ProxyHost="127.0.0.1",
+        ProxyPort=proxy.server_address[1],
+        ProxyExemptHosts="127.0.0.1",
+        StsEndpoint=sts_through_localhost,
     )
     with db.connect(**parameters) as conn, conn.cursor() as cursor:
         cursor.execute("SELECT 1")
-    assert proxy.seen == []  # type: ignore[attr-defined]
+        assert cursor.fetchall() == [(1,)]
+    seen = set(proxy.seen)  # type: ignore[attr-defined]
+    assert seen == {urlsplit(sts_through_localhost).netloc}

@@ -194,9 +194,11 @@ def test_cancel_a_running_query(conn: db.Connection, local_athena: LocalAthena) 
 
 def test_throttling_is_retried(conn: db.Connection, local_athena: LocalAthena) -> None:
     local_athena.throttle_athena(2)
+    before = local_athena.athena.calls.count("StartQueryExecution")
     with conn.cursor() as cursor:
         cursor.execute("SELECT 7")
         assert cursor.fetchone() == (7,)
+    assert local_athena.athena.calls.count("StartQueryExecution") == before + 3, "two throttled, then accepted"
 
 
 def test_workgroup_output_location_is_used_without_output_location(

@@ -64,22 +64,24 @@ def test_default_chain_secrets_stay_out_of_debug_logs(
 def test_profile_whose_assume_role_fails_is_a_credentials_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
     config = tmp_path / "config"
     config.write_text(
         "[profile base]\naws_access_key_id = AKIABASEEXAMPLE1234\naws_secret_access_key = base-secret-example\n"
         "[profile analyst]\nrole_arn = arn:aws:iam::123456789012:role/analyst\nsource_profile = base\n"
         "region = us-east-1\n"
     )
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{closed}")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    with pytest.raises(db.CredentialsError, match="ProfileCredentials credentials provider could not get credentials"):
-        db.connect(
-            CredentialsProvider="ProfileCredentials",
-            ProfileName="analyst",
-            Region="us-east-1",
-            OutputLocation="s3://bucket/x/",
-        )
+    # STS is a bound socket that never listens: refused, and the port stays ours for the whole test.
+    with socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{refusing.getsockname()[1]}")
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        with pytest.raises(
+            db.CredentialsError, match="ProfileCredentials credentials provider could not get credentials"
+        ):
+            db.connect(
+                CredentialsProvider="ProfileCredentials",
+                ProfileName="analyst",
+                Region="us-east-1",
+                OutputLocation="s3://bucket/x/",
+            )

@@ -330,13 +330,13 @@ def test_get_caller_identity_expired(stack: Stack) -> None:
 
 
 def test_role_rejects_out_of_range_max_session_duration() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="43200"):
         Role("r", max_session_duration=43201)
     assert Role("r").arn == "arn:aws:iam::123456789012:role/r"
 
 
 def test_trust_issuer_refuses_non_loopback() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="loopback"):
         StsService(CredentialStore(), trusted_issuers=["https://example.com"])
 
 
