@@ -20,10 +20,11 @@ from werkzeug.wrappers import Request
 
 from ._server import BackgroundServer
 from .athena import AthenaService
-from .engine import QueryEngine, QueryOutcome
+from .engine import DEFAULT_MEMORY_LIMIT, QueryEngine, QueryOutcome
 from .errors import ServiceError
 from .iam import CredentialStore, IssuedCredentials, Role
 from .issuer import DEFAULT_AUDIENCE, OidcIssuer
+from .objects import ObjectStore
 from .s3 import S3Front
 from .sigv4 import verify_sigv4
 from .sts import StsService
@@ -55,6 +56,8 @@ class LocalAthena:
     ``roles`` replaces the default role (``local-athena-analyst``, trusting this stack's issuer, any
     subject, audience ``sts.amazonaws.com``, MaxSessionDuration 43200). ``credential_lifetime`` makes
     every issued credential live that many seconds whatever the requested duration (a refresh knob).
+    ``memory_limit`` (bytes) bounds the query engine: a query that needs more fails with
+    ``EXCEEDED_MEMORY_LIMIT`` (see :meth:`set_memory_limit`).
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class LocalAthena:
         roles: list[Role] | None = None,
         bucket: str = DEFAULT_BUCKET,
         credential_lifetime: float | None = None,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
     ) -> None:
         self.region = region
         self.bucket = bucket
@@ -71,7 +75,8 @@ class LocalAthena:
         self._credential_lifetime = credential_lifetime
         self.credentials.lifetime_override = credential_lifetime
         self.issuer = OidcIssuer()
-        self.engine = QueryEngine()
+        self._memory_limit = memory_limit
+        self.engine = QueryEngine(memory_limit=memory_limit)
         default_roles = [Role(DEFAULT_ROLE_NAME, max_session_duration=43200)]
         self.sts = StsService(self.credentials, roles if roles is not None else default_roles)
         # No reset: moto's state is process-wide, and another stack (or the user's mock_aws) may be using it.
@@ -105,6 +110,8 @@ class LocalAthena:
             self._servers.append(BackgroundServer(self._sts_app).start())
             self._servers.append(BackgroundServer(self._athena_app).start())
             self.s3.start()
+            # Table data (external tables, INSERT INTO, UNLOAD) lives in the same S3 the clients see.
+            self.engine.use_object_store(ObjectStore.for_endpoint(self.s3.moto_url, region=self.region))
             self.s3.create_bucket(self.bucket)
             self.athena.add_workgroup("primary", output_location=self.output_location)
         except BaseException:
@@ -216,6 +223,14 @@ class LocalAthena:
         """Every query stays RUNNING this long (slow queries; cancel tests)."""
         self.athena.query_delay = seconds
 
+    def set_memory_limit(self, limit: int | None) -> None:
+        """Bytes the query engine may use from now on (None: back to the stack's setting).
+
+        A query needing more (DuckDB's working memory for joins, sorts and aggregations, or the rows it
+        returns) fails with ``EXCEEDED_MEMORY_LIMIT`` instead of exhausting the machine.
+        """
+        self.engine.memory_limit = self._memory_limit if limit is None else limit
+
     def set_service_down(self, service: str, down: bool = True) -> None:
         """Make ``issuer``, ``sts`` or ``athena`` answer 503 (a stopped server) until set back."""
         apps = {"issuer": self._issuer_app, "sts": self._sts_app, "athena": self._athena_app}
@@ -223,12 +238,14 @@ class LocalAthena:
         event.set() if down else event.clear()
 
     def reset_faults(self) -> None:
-        """Undo every fault knob (credential lifetime, STS failures, throttling, delays, stopped services)."""
+        """Undo every fault knob (credential lifetime, STS failures, throttling, delays, memory limit,
+        stopped services)."""
         self.credentials.lifetime_override = self._credential_lifetime
         self.sts.clear_failures()
         self.athena.throttle_next(0)
         self.athena.query_delay = 0.0
         self.athena.queued_delay = 0.0
+        self.engine.memory_limit = self._memory_limit
         for app in (self._issuer_app, self._sts_app, self._athena_app):
             app.down.clear()
 
