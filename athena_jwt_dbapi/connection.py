@@ -55,6 +55,14 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
         return athena
 
     @property
+    def _s3_client_kwargs(self) -> dict[str, Any]:
+        """PyAthena's hook for the S3 clients it makes itself (``pandas.util.to_sql`` uploads): with S3Endpoint."""
+        kwargs: dict[str, Any] = dict(super()._s3_client_kwargs)
+        if self._s3_endpoint_url:
+            kwargs["endpoint_url"] = self._s3_endpoint_url
+        return kwargs
+
+    @property
     def s3_client(self) -> BaseClient:
         """The S3 client of result reads; PyAthena's own drops endpoints, this one honours S3Endpoint."""
         self._check_open()

@@ -165,6 +165,9 @@ class EngineCore:
         self._idle = threading.Condition()
         self._running = 0
         self._conn.execute("SET temp_directory = ''")  # never spill to disk: the limit is the limit
+        # DuckDB's type pushdown turns a TRY_CAST over a CSV column into the reader's own strict cast,
+        # so one malformed field would fail the query; a Hive text table reads it as NULL.
+        self._conn.execute("SET GLOBAL disabled_optimizers = 'type_pushdown'")
         self._conn.execute(f"ATTACH ':memory:' AS {CATALOG}")
         self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS {CATALOG}."default"')
         self.catalog = Catalog()

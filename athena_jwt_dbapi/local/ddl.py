@@ -178,6 +178,13 @@ class DdlStatements(EngineCore):
                     "NOT_SUPPORTED", "Iceberg tables are created with CREATE TABLE, without EXTERNAL", position=(1, 1)
                 )
             entry = _declared_table(tree, db, name, properties, parameters, iceberg)
+            location = entry.storage.location if entry.storage is not None else None
+            if location is not None and not re.match(r"(?i)s3a?://[^/]+", location):
+                raise QueryFailure(
+                    "INVALID_TABLE_PROPERTY",
+                    f"LOCATION must be an Amazon S3 location (s3://bucket/prefix/), got '{location}'",
+                    position=locate(query.text, "LOCATION"),
+                )
             columns = ", ".join(
                 f"{quote_ident(c)} {duckdb_type(t)}" for c, t in [*entry.columns, *entry.partition_keys]
             )

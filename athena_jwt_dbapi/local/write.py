@@ -96,7 +96,8 @@ def write_rows(
             distinct = cursor.execute(f"SELECT DISTINCT {keys} FROM {temp}").fetchall()
             groups = []
             for row in distinct:
-                values = tuple(HIVE_DEFAULT_PARTITION if v is None else str(v) for v in row)
+                # Hive names a NULL or empty partition value __HIVE_DEFAULT_PARTITION__.
+                values = tuple(HIVE_DEFAULT_PARTITION if v is None or str(v) == "" else str(v) for v in row)
                 condition = " AND ".join(
                     f"{_ident(g)} IS NULL" if v is None else f"CAST({_ident(g)} AS VARCHAR) = {sql_string(str(v))}"
                     for g, v in zip(given[len(names) :], row, strict=True)
