@@ -64,39 +64,53 @@ NAME = rf"({IDENT}(?:\.{IDENT}){{0,2}})"
 class Cancellation:
     """StopQueryExecution for one query: interrupts the DuckDB connections running it, now or later.
 
-    Cancelling before the query reaches DuckDB makes it fail as soon as it tries; cancelling while it
-    runs interrupts DuckDB, which stops within moments (DuckDB checks for interrupts between vectors).
+    Cancelling before the query reaches DuckDB makes it fail as soon as it tries. DuckDB forgets an
+    interrupt that arrives between two statements of a connection, so once cancelled the connections
+    still running are interrupted again every few milliseconds until they let go.
     """
 
+    _REPEAT = 0.02  # seconds between interrupts of a connection that has not stopped yet
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._event = threading.Event()
+        self._lock = threading.Condition()
+        self._cancelled = False
         self._connections: list[Any] = []
 
     def cancel(self) -> None:
         with self._lock:
-            self._event.set()
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(Exception):
-                connection.interrupt()
+            if self._cancelled:
+                return
+            self._cancelled = True
+            self._lock.notify_all()
+            busy = bool(self._connections)
+        if busy:
+            threading.Thread(target=self._interrupt_until_released, name="local-athena-cancel", daemon=True).start()
+
+    def _interrupt_until_released(self) -> None:
+        with self._lock:
+            while self._connections:
+                for connection in list(self._connections):
+                    with contextlib.suppress(Exception):
+                        connection.interrupt()
+                self._lock.wait(self._REPEAT)
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._cancelled
 
     def wait(self, timeout: float | None) -> bool:
         """Block up to ``timeout`` seconds; True once cancelled (a cancellable sleep)."""
-        return self._event.wait(timeout)
+        with self._lock:
+            return self._lock.wait_for(lambda: self._cancelled, timeout)
 
     def check(self) -> None:
-        if self._event.is_set():
+        if self._cancelled:
             raise QueryFailure("USER_CANCELED", "Query was canceled")
 
     @contextlib.contextmanager
     def running(self, connection: Any) -> Iterator[None]:
         with self._lock:
-            if self._event.is_set():
+            if self._cancelled:
                 raise QueryFailure("USER_CANCELED", "Query was canceled")
             self._connections.append(connection)
         try:
@@ -104,6 +118,7 @@ class Cancellation:
         finally:
             with self._lock:
                 self._connections.remove(connection)
+                self._lock.notify_all()
 
 
 @dataclass
@@ -162,7 +177,7 @@ class EngineCore:
         self._conn = duckdb.connect(":memory:")
         self._cursor_lock = threading.Lock()
         self._ddl_lock = threading.RLock()
-        self._idle = threading.Condition()
+        self._activity = threading.Condition()
         self._running = 0
         self._conn.execute("SET temp_directory = ''")  # never spill to disk: the limit is the limit
         # DuckDB's type pushdown turns a TRY_CAST over a CSV column into the reader's own strict cast,
@@ -203,13 +218,18 @@ class EngineCore:
 
     def running_queries(self) -> int:
         """How many statements are executing in DuckDB right now."""
-        with self._idle:
+        with self._activity:
             return self._running
+
+    def wait_until_running(self, count: int, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for at least ``count`` statements to be executing in DuckDB."""
+        with self._activity:
+            return self._activity.wait_for(lambda: self._running >= count, timeout)
 
     def wait_until_idle(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for no statement to be executing; True if none is."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._running == 0, timeout)
+        with self._activity:
+            return self._activity.wait_for(lambda: self._running == 0, timeout)
 
     # ---- public API ------------------------------------------------------------------------------
     def list_databases(self) -> list[str]:
@@ -251,17 +271,19 @@ class EngineCore:
             if self.database_exists(query.database):
                 cursor.execute(f"USE {CATALOG}.{quote_ident(query.database)}")
             with query.cancel.running(cursor):
-                with self._idle:
+                with self._activity:
                     self._running += 1
+                    self._activity.notify_all()
                 try:
                     yield cursor
                 finally:
-                    with self._idle:
+                    with self._activity:
                         self._running -= 1
-                        self._idle.notify_all()
+                        self._activity.notify_all()
 
     def _run(self, cursor: duckdb.DuckDBPyConnection, duck_sql: str, query: Query) -> duckdb.DuckDBPyConnection:
         """Execute DuckDB SQL, mapping errors (and interrupts) to Athena's."""
+        query.cancel.check()
         try:
             return cursor.execute(duck_sql)
         except duckdb.Error as exc:
