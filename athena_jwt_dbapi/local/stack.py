@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request
 
 from ._server import BackgroundServer
 from .athena import AthenaService
-from .engine import DEFAULT_MEMORY_LIMIT, QueryEngine, QueryOutcome
+from .engine import DEFAULT_MEMORY_LIMIT, SEMANTIC_DIFFERENCES, QueryEngine, QueryOutcome
 from .errors import ServiceError
 from .iam import CredentialStore, IssuedCredentials, Role
 from .issuer import DEFAULT_AUDIENCE, OidcIssuer
@@ -33,6 +33,12 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_ROLE_NAME = "local-athena-analyst"
 DEFAULT_BUCKET = "local-athena-results"
 DEFAULT_SESSION_NAME = "local-session"
+
+# The README's "Known differences from Athena": the engine's, and the stack's own.
+KNOWN_DIFFERENCES: tuple[str, ...] = (
+    *SEMANTIC_DIFFERENCES,
+    "moto's S3 state is process-wide: stacks in one process share buckets (query ids never collide)",
+)
 
 
 class _StoppableApp:
@@ -194,7 +200,11 @@ class LocalAthena:
     # --- data -------------------------------------------------------------------------------------
 
     def seed(self, sql: str, *, database: str = "default") -> QueryOutcome:
-        """Run SQL directly in the engine (no auth, no S3): create and fill tables for tests."""
+        """Run SQL directly in the engine (no authentication, no result file): create and fill tables.
+
+        The same SQL a client could send: ``CREATE TABLE ... AS`` keeps the rows in the engine,
+        ``CREATE EXTERNAL TABLE ... LOCATION 's3://...'`` reads files in the stack's S3.
+        """
         return self.engine.execute(sql, database=database)
 
     def load_csv(self, table: str, path: str | Path, *, database: str = "default") -> int:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -198,3 +201,18 @@ def test_get_query_execution_reports_the_result_reuse_setting_sent(conn: db.Conn
     plain = conn.client.start_query_execution(QueryString="SELECT 2")["QueryExecutionId"]
     described = conn.client.get_query_execution(QueryExecutionId=plain)["QueryExecution"]
     assert described["ResultReuseConfiguration"] == {"ResultReuseByAgeConfiguration": {"Enabled": False}}
+
+
+def test_the_readme_offline_example_runs(local_athena: LocalAthena) -> None:
+    """The README's example fixture, executed as written (so the README stays true)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    match = re.search(r"```python\n(def test_daily_report\(local_athena\):\n.*?)```", readme, re.S)
+    assert match, "the README's offline example is gone"
+    local_athena.seed("DROP TABLE IF EXISTS sales")
+    namespace: dict[str, Any] = {"athena_jwt_dbapi": db}
+    exec(compile(match.group(1), "README.md", "exec"), namespace)
+    namespace["test_daily_report"](local_athena)
+    with db.connect(**local_athena.connect_parameters()) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT region, sum(amount) FROM sales WHERE dt = '2024-05-01' GROUP BY region ORDER BY 1")
+        assert cursor.fetchall() == [("eu", 10), ("us", 5)]
+    local_athena.seed("DROP TABLE sales")
