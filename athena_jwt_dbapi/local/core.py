@@ -471,7 +471,7 @@ class EngineCore:
         is_view = self._relation_kind(database, name) == "VIEW"
         if entry is None:
             entry = self.catalog.put_if_absent(TableEntry(database, name, VIEW if is_view else MANAGED))
-        if entry.kind in (EXTERNAL, ICEBERG):
+        if entry.kind in (EXTERNAL, ICEBERG) and entry.columns:  # declared by CREATE [EXTERNAL] TABLE
             columns, partition_keys = list(entry.columns), list(entry.partition_keys)
             parameters = glue_parameters(entry)
         else:

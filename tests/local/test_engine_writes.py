@@ -130,3 +130,14 @@ def test_unload_needs_an_empty_destination_and_a_supported_format(engine: QueryE
         engine.execute("UNLOAD (SELECT 1 AS a) TO 's3://out/busy/' WITH (format = 'PARQUET')")
     with pytest.raises(QueryFailure, match="NOT_SUPPORTED"):
         engine.execute("UNLOAD (SELECT 1 AS a) TO 's3://out/orc/' WITH (format = 'ORC')")
+
+
+def test_iceberg_ctas(engine: QueryEngine) -> None:
+    engine.execute(
+        "CREATE TABLE snapshot WITH (table_type = 'ICEBERG', is_external = false, location = 's3://lake/snap/') "
+        "AS SELECT 1 AS id, 'x' AS label"
+    )
+    assert engine.execute("UPDATE snapshot SET label = 'y'").update_count == 1
+    info = engine.get_table("default", "snapshot")
+    assert info is not None and info.columns == [("id", "int"), ("label", "string")]
+    assert info.parameters["table_type"] == "ICEBERG"
