@@ -26,7 +26,7 @@ from .core import (
 )
 from .failures import QueryFailure, locate
 from .hive import PARQUET_SERDE, STORED_AS, hive_type_of, storage_from_properties
-from .rendering import QueryOutcome
+from .rendering import ColumnInfo, QueryOutcome
 from .translate import duckdb_type, translate
 from .write import partition_path
 
@@ -138,7 +138,14 @@ class DdlStatements(EngineCore):
             lines += [
                 f"Repair: Added partition to metastore {entry.name}:{partition_path(names, p.values)}" for p in added
             ]
-        return QueryOutcome("DDL", [], [(line,) for line in lines], None, "txt", "MSCK_REPAIR_TABLE")
+        return QueryOutcome(
+            "DDL",
+            [ColumnInfo("result", "varchar", 2147483647, 0, case_sensitive=True)],
+            [(line,) for line in lines],
+            None,
+            "txt",
+            "MSCK_REPAIR_TABLE",
+        )
 
     # ---- UNLOAD ----------------------------------------------------------------------------------
     def _create(self, tree: exp.Create, query: Query) -> QueryOutcome:

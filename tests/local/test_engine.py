@@ -275,6 +275,13 @@ def test_result_text_is_tab_separated_without_header() -> None:
         ("DROP TABLE t", ("DDL", "DROP_TABLE")),
         ("SHOW TABLES", ("UTILITY", "SHOW_TABLES")),
         ("DESCRIBE t", ("UTILITY", "DESCRIBE")),
+        ("SHOW PARTITIONS t", ("UTILITY", "SHOW_PARTITIONS")),
+        ("SHOW CREATE TABLE t", ("UTILITY", "SHOW_CREATE_TABLE")),
+        ("ALTER TABLE t ADD IF NOT EXISTS PARTITION (d='1')", ("DDL", "ALTER_TABLE_ADD_PARTITION")),
+        ("ALTER TABLE t DROP PARTITION (d='1')", ("DDL", "ALTER_TABLE_DROP_PARTITION")),
+        ("MSCK REPAIR TABLE t", ("DDL", "MSCK_REPAIR_TABLE")),
+        ("UNLOAD (SELECT 1) TO 's3://b/x/' WITH (format = 'JSON')", ("DML", "UNLOAD")),
+        ("UPDATE t SET a = 1", ("DML", "UPDATE")),
     ],
 )
 def test_classify(sql: str, expected: tuple[str, str]) -> None:

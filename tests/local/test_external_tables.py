@@ -336,3 +336,24 @@ def test_location_must_be_in_s3(engine: QueryEngine) -> None:
         engine.execute("CREATE EXTERNAL TABLE nowhere (a int) LOCATION 'Nonedefault/nowhere/'")
     assert info.value.error_name == "INVALID_TABLE_PROPERTY"
     assert engine.get_table("default", "nowhere") is None
+
+
+def test_statement_types_are_known_before_and_after_running(partitioned: QueryEngine) -> None:
+    """GetQueryExecution reports the same StatementType/SubstatementType while a query runs (classified
+    from its text) and once it has finished (from its outcome)."""
+    from athena_jwt_dbapi.local.engine import classify
+
+    statements = [
+        "MSCK REPAIR TABLE logs",
+        "ALTER TABLE logs ADD IF NOT EXISTS PARTITION (dt = '2024-02-01')",
+        "ALTER TABLE logs DROP PARTITION (dt = '2024-02-01')",
+        "SHOW PARTITIONS logs",
+        "SHOW CREATE TABLE logs",
+        "INSERT INTO logs VALUES (5, '2024-03-01')",
+        "UNLOAD (SELECT id FROM logs) TO 's3://out/types/' WITH (format = 'JSON')",
+        "CREATE TABLE logs_copy AS SELECT * FROM logs",
+        "DESCRIBE logs",
+    ]
+    for sql in statements:
+        outcome = partitioned.execute(sql)
+        assert (outcome.statement_type, outcome.substatement_type) == classify(sql), sql
