@@ -231,7 +231,8 @@ class EngineCore:
         with self._activity:
             return self._activity.wait_for(lambda: self._running == 0, timeout)
 
-    # ---- public API ------------------------------------------------------------------------------
+    # ---- metadata ----------------------------------------------------------------------------------
+
     def list_databases(self) -> list[str]:
         """Database names (DuckDB schemas of the ``awsdatacatalog`` catalog), sorted."""
         with self._cursor() as cursor:
@@ -290,7 +291,8 @@ class EngineCore:
             query.cancel.check()
             raise map_duckdb_error(exc, query.text, query.database) from exc
 
-    # ---- loading ---------------------------------------------------------------------------------
+    # ---- results ---------------------------------------------------------------------------------
+
     def _fetch(self, cursor: duckdb.DuckDBPyConnection, types: list[Any], query: Query) -> list[tuple[str | None, ...]]:
         """Render the result in Trino's text forms, within the memory budget and while not cancelled."""
         rows: list[tuple[str | None, ...]] = []
@@ -421,7 +423,6 @@ class EngineCore:
 
         return prune(entry, partitions, predicates, evaluate)
 
-    # ---- writing: INSERT, UPDATE/DELETE/MERGE, CTAS ----------------------------------------------
     def _require_database(self, database: str, text: str) -> None:
         if not self.database_exists(database):
             raise QueryFailure(

@@ -68,7 +68,8 @@ class DdlStatements(EngineCore):
             self.catalog.drop_database(db)
         return ddl_outcome("DROP_DATABASE")
 
-    # ---- Hive partitions and table DDL text ------------------------------------------------------
+    # ---- partitions --------------------------------------------------------------------------------
+
     def _alter_partitions(self, query: Query) -> QueryOutcome | None:
         """``ALTER TABLE t ADD [IF NOT EXISTS] PARTITION (k='v') [LOCATION '...'] ...`` and ``DROP PARTITION``.
 
@@ -119,7 +120,7 @@ class DdlStatements(EngineCore):
         location = entry.storage.location.rstrip("/") + "/"
         names = [n.lower() for n, _ in entry.partition_keys]
         found: dict[tuple[str, ...], str] = {}
-        for file in self.objects.list_files(location):
+        for file in self.objects.list_files(location) if names else []:
             folders = file.url[len(location) :].split("/")[:-1]
             values = _partition_values(folders[: len(names)], names)
             if values is not None:
@@ -147,7 +148,8 @@ class DdlStatements(EngineCore):
             "MSCK_REPAIR_TABLE",
         )
 
-    # ---- UNLOAD ----------------------------------------------------------------------------------
+    # ---- tables and views ----------------------------------------------------------------------------
+
     def _create(self, tree: exp.Create, query: Query) -> QueryOutcome:
         kind = (tree.args.get("kind") or "").upper()
         table = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
@@ -269,8 +271,6 @@ class DdlStatements(EngineCore):
                 self._run(cursor, f"DROP {actual} {qualified(db, name)}", query)
             self.catalog.drop(db, name)  # an external table's files stay in S3, as in Athena
         return ddl_outcome(f"DROP_{kind}")
-
-    # ---- metadata helpers ------------------------------------------------------------------------
 
 
 def plain_properties(properties: list[exp.Expression]) -> dict[str, str]:

@@ -18,6 +18,7 @@ from .ddl import plain_properties
 from .failures import QueryFailure, locate, map_duckdb_error
 from .hive import storage_for
 from .rendering import QueryOutcome, hive_type
+from .scan import require_bucket
 from .translate import duckdb_type, parse_trino, translate
 from .write import write_rows
 
@@ -54,6 +55,7 @@ class WriteStatements(EngineCore):
         storage = storage_for(stored_as, destination, serde_parameters)
         partitioned_by = [p.lower() for p in options.get("partitioned_by", "").split(",") if p]
         try:
+            require_bucket(self.objects, destination)
             if not self.objects.is_empty(destination):
                 raise QueryFailure(
                     "HIVE_PATH_ALREADY_EXISTS", f"Target directory for UNLOAD already exists: {destination}"
@@ -92,7 +94,6 @@ class WriteStatements(EngineCore):
         query.written_files.extend(f.url for f in written.files)
         return write_outcome("UNLOAD", written.rows)
 
-    # ---- statements sqlglot parses -------------------------------------------------------------
     def _insert(self, tree: exp.Insert, query: Query) -> QueryOutcome:
         target = tree.this
         given: list[str] | None = None

@@ -131,7 +131,7 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
         """Create (or replace) ``database.table`` from a Parquet file; returns the row count."""
         return self._load(table, database, "read_parquet", path)
 
-    # ---- connections -----------------------------------------------------------------------------
+    # ---- loading files -----------------------------------------------------------------------------
 
     def _load(self, table: str, database: str, reader: str, path: str) -> int:
         db, name = database.lower(), table.lower()

@@ -74,6 +74,9 @@ def locate(sql: str, token: str) -> tuple[int, int]:
 
 
 def _first_line(message: str) -> str:
+    if message.startswith("Traceback"):  # a Python error raised inside DuckDB (e.g. by the S3 filesystem)
+        lines = [line for line in message.splitlines() if line.strip()]
+        message = lines[-1] if lines else message
     text = message.split("\n", 1)[0]
     return re.sub(r"^[A-Za-z ]+ Error: ", "", text)
 

@@ -46,8 +46,9 @@ def _hidden(relative: str) -> bool:
 class ObjectStore:
     """The engine's S3: list a location's data files, read and write objects, hand DuckDB the filesystem."""
 
-    def __init__(self, filesystem: Any) -> None:
+    def __init__(self, filesystem: Any, *, has_buckets: bool = True) -> None:
         self.filesystem = filesystem
+        self._has_buckets = has_buckets
 
     @classmethod
     def for_endpoint(cls, endpoint_url: str, *, region: str = "us-east-1") -> ObjectStore:
@@ -86,7 +87,7 @@ class ObjectStore:
                 "_strip_protocol": classmethod(strip_protocol),
             },
         )
-        return cls(filesystem_class(skip_instance_cache=True))
+        return cls(filesystem_class(skip_instance_cache=True), has_buckets=False)
 
     # ---- paths -----------------------------------------------------------------------------------
 
@@ -131,6 +132,14 @@ class ObjectStore:
                 continue
             files.append(S3File(f"s3://{bucket}/{object_key}", int(_info(info, "size") or 0)))
         return sorted(files, key=lambda f: f.url)
+
+    def bucket_exists(self, location: str) -> bool:
+        """Whether the bucket of ``location`` exists (an in-memory store has every bucket)."""
+        if not self._has_buckets:
+            return True
+        bucket, _ = split_s3_url(location)
+        self._invalidate()
+        return bool(self.filesystem.exists(f"{PROTOCOL}://{bucket}"))
 
     def is_empty(self, location: str) -> bool:
         return not self.list_files(location)

@@ -24,7 +24,15 @@ from .objects import ObjectStore, S3File
 from .quiet import quiet_sqlglot
 from .translate import duckdb_type
 
-__all__ = ["HIVE_DEFAULT_PARTITION", "Scan", "partition_literal", "prune", "scan_table", "sql_string"]
+__all__ = [
+    "HIVE_DEFAULT_PARTITION",
+    "Scan",
+    "partition_literal",
+    "prune",
+    "require_bucket",
+    "scan_table",
+    "sql_string",
+]
 
 HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
@@ -108,11 +116,25 @@ def scan_table(
 
 def _list(store: ObjectStore, location: str) -> list[S3File]:
     try:
+        require_bucket(store, location)
         return store.list_files(location)
+    except QueryFailure:
+        raise
     except ValueError as exc:
         raise QueryFailure("HIVE_INVALID_METADATA", f"Invalid location: {location}") from exc
     except Exception as exc:
         raise QueryFailure("HIVE_FILESYSTEM_ERROR", f"Failed to list directory: {location}: {exc}") from exc
+
+
+def require_bucket(store: ObjectStore, location: str) -> None:
+    """A table or UNLOAD destination in a bucket that does not exist fails, as S3 answers NoSuchBucket."""
+    if not store.bucket_exists(location):
+        bucket = location.removeprefix("s3://").split("/", 1)[0]
+        raise QueryFailure(
+            "HIVE_FILESYSTEM_ERROR",
+            f"The specified bucket does not exist (Service: Amazon S3; Status Code: 404; Error Code: NoSuchBucket): "
+            f"{bucket}",
+        )
 
 
 def _select(entry: TableEntry, fmt: str, paths: list[str], constants: list[str], describe: Describe) -> str:

@@ -22,7 +22,7 @@ from .failures import QueryFailure
 from .hive import FORMAT_CSV, FORMAT_JSON, FORMAT_PARQUET, FORMAT_TEXT, TextOptions, data_format, text_options
 from .objects import ObjectStore, S3File
 from .quiet import quiet_sqlglot
-from .scan import HIVE_DEFAULT_PARTITION, sql_string
+from .scan import HIVE_DEFAULT_PARTITION, require_bucket, sql_string
 
 __all__ = ["Written", "partition_path", "write_rows"]
 
@@ -75,6 +75,7 @@ def write_rows(
             "(it writes delimited text, OpenCSV, JSON and Parquet)",
         )
     codec = _codec(fmt, compression, table_parameters)
+    require_bucket(store, location)
     temp = f"__write_{uuid.uuid4().hex}"
     cursor.execute(f"CREATE TEMP TABLE {temp} AS {source}")
     try:

@@ -216,3 +216,14 @@ def test_the_readme_offline_example_runs(local_athena: LocalAthena) -> None:
         cursor.execute("SELECT region, sum(amount) FROM sales WHERE dt = '2024-05-01' GROUP BY region ORDER BY 1")
         assert cursor.fetchall() == [("eu", 10), ("us", 5)]
     local_athena.seed("DROP TABLE sales")
+
+
+def test_a_table_in_a_missing_bucket_fails_like_s3(conn: db.Connection) -> None:
+    table = name("nobucket")
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"CREATE EXTERNAL TABLE {table} (a int) LOCATION 's3://no-such-bucket-{uuid.uuid4().hex[:8]}/t/'"
+        )
+        for statement in (f"SELECT * FROM {table}", f"INSERT INTO {table} VALUES (1)"):
+            with pytest.raises(db.OperationalError, match="NoSuchBucket"):
+                cursor.execute(statement)

@@ -357,3 +357,15 @@ def test_statement_types_are_known_before_and_after_running(partitioned: QueryEn
     for sql in statements:
         outcome = partitioned.execute(sql)
         assert (outcome.statement_type, outcome.substatement_type) == classify(sql), sql
+
+
+def test_msck_repair_ignores_other_folders_and_unpartitioned_tables(engine: QueryEngine) -> None:
+    put(engine, "s3://data/m/dt=1/f", b"1\n")
+    put(engine, "s3://data/m/notes/readme.txt", b"x\n")
+    put(engine, "s3://data/m/dt=2/extra/deeper/f", b"2\n")
+    engine.execute("CREATE EXTERNAL TABLE m (a int) PARTITIONED BY (dt int) LOCATION 's3://data/m/'")
+    engine.execute("CREATE EXTERNAL TABLE flat (a int) LOCATION 's3://data/m/dt=1/'")
+    engine.execute("MSCK REPAIR TABLE m")
+    assert engine.execute("MSCK REPAIR TABLE flat").rows == []
+    assert rows(engine, "SHOW PARTITIONS m") == [("dt=1",), ("dt=2",)]
+    assert rows(engine, "SELECT dt, a FROM m ORDER BY dt") == [("1", "1"), ("2", "2")]
