@@ -200,3 +200,47 @@ def test_missing_table_is_glues_entity_not_found(conn: db.Connection) -> None:
         assert info.value.response["Error"]["Code"] == "MetadataException"
         assert "Error Code: EntityNotFoundException" in info.value.response["Error"]["Message"]
         assert _get_error_code(info.value, unwrap_metadata=True) == "EntityNotFoundException"
+
+
+def test_sqlalchemy_create_all_hive_partitioned_and_iceberg_tables(local_athena: LocalAthena) -> None:
+    """``MetaData.create_all`` with PyAthena's table options: a partitioned Parquet table (INSERTs create
+    its partitions) and an Iceberg table (UPDATE works); ``drop_all`` removes them."""
+    import sqlalchemy as sa
+
+    engine = create_engine(engine_url(local_athena))
+    metadata = sa.MetaData()
+    hive = sa.Table(
+        unique("events"),
+        metadata,
+        sa.Column("id", sa.Integer),
+        sa.Column("name", sa.String),
+        sa.Column("day", sa.String, awsathena_partition=True),
+        awsathena_file_format="PARQUET",
+        awsathena_compression="SNAPPY",
+    )
+    iceberg = sa.Table(
+        unique("balances"),
+        metadata,
+        sa.Column("id", sa.Integer),
+        sa.Column("amount", sa.Float),
+        awsathena_tblproperties={"table_type": "ICEBERG"},
+    )
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                hive.insert(), [{"id": 1, "name": "a", "day": "d1"}, {"id": 2, "name": "b", "day": "d2"}]
+            )
+            connection.execute(iceberg.insert(), [{"id": 1, "amount": 1.5}])
+            connection.execute(text(f"UPDATE {iceberg.name} SET amount = 2.5 WHERE id = 1"))
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(hive).order_by(hive.c.id)).fetchall() == [
+                (1, "a", "d1"),
+                (2, "b", "d2"),
+            ]
+            assert connection.execute(text(f"SHOW PARTITIONS {hive.name}")).fetchall() == [("day=d1",), ("day=d2",)]
+            assert connection.execute(sa.select(iceberg)).fetchall() == [(1, 2.5)]
+        metadata.drop_all(engine)
+        assert not {hive.name, iceberg.name} & set(inspect(engine).get_table_names(schema="default"))
+    finally:
+        engine.dispose()
