@@ -45,7 +45,9 @@ def name(base: str) -> str:
 
 def test_csv_tsv_json_and_parquet_tables_with_partitions(conn: db.Connection, prefix: str) -> None:
     """Each format over files uploaded after (and before) CREATE EXTERNAL TABLE, partitions registered
-    by MSCK REPAIR TABLE and by ALTER TABLE ADD PARTITION ... LOCATION."""
+    by MSCK REPAIR TABLE and by ALTER TABLE ADD PARTITION ... LOCATION. See
+    https://docs.aws.amazon.com/athena/latest/ug/supported-serdes.html,
+    https://docs.aws.amazon.com/athena/latest/ug/msck-repair-table.html and alter-table-add-partition.html."""
     upload(conn, f"{prefix}/csv/region=eu/a.csv", b"id,amount\n1,10.5\n2,3\n")
     upload(conn, f"{prefix}/csv/region=us/a.csv", b"id,amount\n3,7\n")
     upload(conn, f"{prefix}/tsv/data.tsv", b"1\talpha\n2\tbeta\n")
@@ -92,6 +94,8 @@ def test_csv_tsv_json_and_parquet_tables_with_partitions(conn: db.Connection, pr
 
 
 def test_partition_filter_prunes_what_is_scanned(conn: db.Connection, prefix: str) -> None:
+    """Athena reads a partitioned table's registered partitions only, and of those only the ones a filter on
+    partition keys can match (https://docs.aws.amazon.com/athena/latest/ug/partitions.html)."""
     for day in ("2024-01-01", "2024-01-02", "2024-01-03"):
         upload(conn, f"{prefix}/logs/dt={day}/log.txt", b"a\nb\nc\n")
     logs = name("logs")
@@ -111,6 +115,7 @@ def test_partition_filter_prunes_what_is_scanned(conn: db.Connection, prefix: st
 
 
 def test_show_create_table(conn: db.Connection, prefix: str) -> None:
+    """See https://docs.aws.amazon.com/athena/latest/ug/show-create-table.html."""
     table = name("described")
     with conn.cursor() as cursor:
         cursor.execute(
@@ -131,6 +136,7 @@ def test_create_table_without_external_is_refused(conn: db.Connection) -> None:
 
 
 def test_iceberg_dml_through_the_driver(conn: db.Connection, prefix: str) -> None:
+    """See https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-updating-iceberg-table-data.html."""
     table = name("iceberg")
     with conn.cursor() as cursor:
         cursor.execute(
@@ -165,6 +171,8 @@ def test_ctas_reports_athenas_result_metadata(conn: db.Connection, cursor_class:
 
 
 def test_declared_float_is_described_as_float(conn: db.Connection, prefix: str) -> None:
+    """FLOAT in DDL is Trino's REAL; Athena reports the column as ``float`` (PyAthena's tests against Athena
+    expect ``("col_float", "float", ..., 17, 0, ...)``; https://docs.aws.amazon.com/athena/latest/ug/data-types.html)."""
     table = name("floats")
     with conn.cursor() as cursor:
         cursor.execute(f"CREATE EXTERNAL TABLE {table} (f float) STORED AS PARQUET LOCATION '{prefix}/floats/'")
@@ -190,6 +198,8 @@ def test_unload_writes_files_and_pandas_reads_them(conn: db.Connection, local_at
 
 
 def test_get_query_execution_reports_the_result_reuse_setting_sent(conn: db.Connection) -> None:
+    """GetQueryExecution echoes the ResultReuseConfiguration of StartQueryExecution
+    (https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecution.html)."""
     started = conn.client.start_query_execution(
         QueryString="SELECT 1",
         ResultReuseConfiguration={"ResultReuseByAgeConfiguration": {"Enabled": True, "MaxAgeInMinutes": 15}},

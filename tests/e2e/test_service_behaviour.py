@@ -50,7 +50,8 @@ def test_cancel_stops_the_engine(
     two_connections: tuple[db.Connection, db.Connection], local_athena: LocalAthena
 ) -> None:
     """PyAthena's ``cancel()`` (StopQueryExecution) on a running cross join: the query is CANCELLED and
-    the engine stops working on it (PyAthena's test_cancel once grew the process past 11 GB)."""
+    the engine stops working on it (PyAthena's test_cancel once grew the process past 11 GB). See
+    https://docs.aws.amazon.com/athena/latest/APIReference/API_StopQueryExecution.html."""
     conn, _ = two_connections
     cursor = conn.cursor()
     errors: list[BaseException] = []
