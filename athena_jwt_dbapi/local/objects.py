@@ -149,15 +149,14 @@ class ObjectStore:
             data: bytes = handle.read()
         return data
 
+    def size(self, url: str) -> int:
+        self._invalidate()
+        return int(_info(self.filesystem.info(self._fs_path(url)), "size") or 0)
+
     # ---- writing ---------------------------------------------------------------------------------
 
     def write(self, url: str, body: bytes) -> None:
         self.filesystem.pipe_file(self._fs_path(url), body)
-        self._invalidate()
-
-    def delete(self, urls: list[str]) -> None:
-        for url in urls:
-            self.filesystem.rm_file(self._fs_path(url))
         self._invalidate()
 
     def _invalidate(self) -> None:

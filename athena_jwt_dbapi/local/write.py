@@ -125,8 +125,7 @@ def write_rows(
                 continue
             copy = f"COPY (SELECT {projection} FROM {temp} WHERE {condition}) TO {sql_string(store.duck_path(url))} "
             cursor.execute(copy + _copy_options(fmt, options, codec))
-            size = len(store.read(url))
-            files.append(S3File(url, size))
+            files.append(S3File(url, store.size(url)))
         return Written(count, tuple(files), tuple(partitions))
     finally:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
