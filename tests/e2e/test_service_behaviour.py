@@ -55,16 +55,17 @@ def test_cancel_stops_the_engine(
     conn, _ = two_connections
     cursor = conn.cursor()
     errors: list[BaseException] = []
+    started = threading.Event()
 
     def run() -> None:
         try:
-            cursor.execute(ENDLESS)
+            cursor.execute(ENDLESS, on_start_query_execution=lambda query_id: started.set())
         except BaseException as error:
             errors.append(error)
 
     worker = threading.Thread(target=run)
     worker.start()
-    assert local_athena.engine.wait_until_running(1, timeout=10)
+    assert started.wait(10) and local_athena.engine.wait_until_running(1, timeout=10)
     cursor.cancel()
     assert local_athena.engine.wait_until_idle(timeout=10)
     worker.join(10)
