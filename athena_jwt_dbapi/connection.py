@@ -65,7 +65,8 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
 
     @property
     def _s3_client_kwargs(self) -> dict[str, Any]:
-        """PyAthena's S3 client arguments (which drop Athena's endpoint), plus ``S3Endpoint``."""
+        """PyAthena's S3 client arguments (which drop Athena's endpoint), plus ``S3Endpoint``: its hook for the
+        S3 clients it makes (result reads, ``pandas.util.to_sql`` uploads)."""
         kwargs: dict[str, Any] = dict(super()._s3_client_kwargs)
         if self._s3_endpoint_url:
             kwargs["endpoint_url"] = self._s3_endpoint_url

@@ -13,6 +13,12 @@ as SQLAlchemy does for every dialect. The host ``athena.<region>.amazonaws.com``
 other host becomes ``AthenaEndpoint``; the database part is ``Database``; a user and password are IAM
 keys (``User``/``Password``). Reflection and compilation are PyAthena's, which is why connections are
 ``pyathena.connection.Connection`` subclasses.
+
+PyAthena's table options are accepted in the URL as ``awsathena+rest`` accepts them (``location``,
+``s3_dir``, ``compression``, ``file_format``, ``row_format``, ``serdeproperties``, ``tblproperties``,
+``bucket_count``, and the engine options ``insertmanyvalues_page_size`` / ``use_insertmanyvalues``):
+they shape the ``CREATE EXTERNAL TABLE`` the dialect compiles (pandas ``to_sql``) and are not
+connection parameters. Without ``location``, tables go under the connection's OutputLocation.
 """
 
 from __future__ import annotations
@@ -23,11 +29,17 @@ from types import ModuleType
 from typing import Any, cast
 
 from pyathena.sqlalchemy.rest import AthenaRestDialect
+from pyathena.util import strtobool
 from sqlalchemy.engine.url import URL
 
 from .errors import ParameterError
 
 _AWS_HOST = re.compile(r"athena\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?", re.ASCII)
+
+# PyAthena's DDL compiler reads these from the dialect's connect options (``awsathena_*`` table
+# options override them); ``s3_dir`` is PyAthena's older name of ``location``.
+_TABLE_OPTIONS = ("location", "compression", "file_format", "row_format", "serdeproperties", "tblproperties")
+_TABLE_OPTION_ALIASES = {"s3_dir": "location"}
 
 
 class AthenaJwtDialect(AthenaRestDialect):
@@ -61,13 +73,60 @@ class AthenaJwtDialect(AthenaRestDialect):
             options["Password"] = url.password
         if url.database:
             options["Database"] = url.database
+        table_options: dict[str, Any] = {}
         for name, value in url.query.items():
             if not isinstance(value, str):
                 raise ParameterError(f"Connection property {name} is given more than once in the URL.", parameter=name)
-            options[name] = value
-        # PyAthena's compiler reads these (e.g. to recognise S3 Tables catalogs).
+            option = name.lower()
+            if option in _TABLE_OPTIONS:
+                table_options[option] = value
+            elif option in _TABLE_OPTION_ALIASES:
+                table_options.setdefault(_TABLE_OPTION_ALIASES[option], value)
+            elif option == "bucket_count":
+                table_options[option] = _bucket_count(value)
+            elif option in self._URL_ENGINE_OPTIONS:
+                self._apply_engine_option(option, value)
+            else:
+                options[name] = value
+        # PyAthena's compiler reads these: the catalog (to recognise S3 Tables catalogs), the schema and
+        # the table options of CREATE TABLE; s3_staging_dir is filled in from the first connection.
         self._connect_options = {
             "schema_name": options.get("Database", "default"),
             "catalog_name": options.get("Catalog", "awsdatacatalog"),
+            "s3_staging_dir": None,
+            **table_options,
         }
         return cast(tuple[str], ()), options
+
+    def _apply_engine_option(self, name: str, value: str) -> None:
+        """``insertmanyvalues_page_size`` / ``use_insertmanyvalues`` from the URL, unless create_engine set them."""
+        if name in self._explicit_engine_options:
+            return
+        try:
+            if name == "insertmanyvalues_page_size":
+                self.insertmanyvalues_page_size = int(value)
+            else:
+                self.use_insertmanyvalues = bool(strtobool(value))
+        except ValueError:
+            raise ParameterError(f"Invalid value specified for URL option {name}: {value!r}.", parameter=name) from None
+
+    def initialize(self, connection: Any) -> None:
+        """Tables go under the connection's OutputLocation when the URL gives no ``location``.
+
+        That location is known for sure only once a connection has resolved its parameters (it may
+        come from ``connect_args`` or an alias), so it is read from the first connection.
+        """
+        super().initialize(connection)
+        options = self._connect_options
+        if not options.get("s3_staging_dir"):
+            staging = getattr(connection.connection.dbapi_connection, "s3_staging_dir", None)
+            if staging:
+                options["s3_staging_dir"] = staging if staging.endswith("/") else staging + "/"
+
+
+def _bucket_count(value: str) -> str:
+    if not value.strip().isdigit():
+        raise ParameterError(
+            f"Invalid value specified for URL option bucket_count: {value!r}.", parameter="bucket_count"
+        )
+    return value.strip()

@@ -28,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 
 from athena_jwt_dbapi.local.engine import (
     CATALOG,
+    Cancellation,
     QueryEngine,
     QueryFailure,
     QueryOutcome,
@@ -61,6 +62,20 @@ def _metadata_error(message: str) -> ServiceError:
     error = ServiceError("MetadataException", message, 400)
     error.athena_error_code = "ENTITY_NOT_FOUND"  # type: ignore[attr-defined]
     return error
+
+
+def _glue_not_found() -> ServiceError:
+    """A missing database or table, worded as Athena relays Glue's answer.
+
+    Athena wraps Glue's error in a MetadataException whose message carries Glue's envelope; PyAthena
+    (``_get_error_code(..., unwrap_metadata=True)``) and so SQLAlchemy's ``has_table`` and pandas'
+    ``to_sql`` look for ``EntityNotFoundException`` in it.
+    """
+    request_id = str(uuid.uuid4())
+    return _metadata_error(
+        "Entity Not Found (Service: AmazonDataCatalog; Status Code: 400; Error Code: EntityNotFoundException; "
+        f"Request ID: {request_id}; Proxy: null)"
+    )
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -140,8 +155,10 @@ class Execution:
     data_bytes: int = 0
     outcome: QueryOutcome | None = None
     output_location: str | None = None
+    manifest_location: str | None = None
     reused: bool = False
-    cancel: threading.Event = field(default_factory=threading.Event)
+    reuse_requested: JsonDict = field(default_factory=dict)
+    cancel: Cancellation = field(default_factory=Cancellation)
 
     @property
     def reuse_key(self) -> tuple[str, str, str, str, tuple[str, ...]]:
@@ -223,7 +240,7 @@ class AthenaService:
         """Cancel running queries and stop the worker pool."""
         with self._lock:
             for ex in self._executions.values():
-                ex.cancel.set()
+                ex.cancel.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # ---- WSGI ------------------------------------------------------------------------------------
@@ -327,6 +344,7 @@ class AthenaService:
         if not all(isinstance(p, str) for p in parameters):
             raise _invalid("ExecutionParameters must be strings")
         statement_type, substatement_type = classify(query)
+        reuse = (body.get("ResultReuseConfiguration") or {}).get("ResultReuseByAgeConfiguration") or {}
         return Execution(
             id=str(uuid.uuid4()),
             query=query,
@@ -338,6 +356,7 @@ class AthenaService:
             output_base=output,
             statement_type=statement_type,
             substatement_type=substatement_type,
+            reuse_requested=dict(reuse) if isinstance(reuse, dict) else {},
         )
 
     def _workgroup(self, name: str) -> WorkGroup:
@@ -403,6 +422,7 @@ class AthenaService:
                 database=execution.database,
                 catalog=CATALOG if execution.catalog.lower() == DATA_CATALOG_NAME.lower() else execution.catalog,
                 execution_parameters=execution.parameters,
+                cancel=execution.cancel,
             )
         except QueryFailure as failure:
             self._finish(execution, failure=failure)
@@ -433,16 +453,25 @@ class AthenaService:
             execution.substatement_type = outcome.substatement_type
             location = f"{execution.output_base.rstrip('/')}/{execution.id}.{outcome.output_kind}"
             body = to_result_csv(outcome) if outcome.output_kind == "csv" else to_result_text(outcome)
+            manifest = None
+            if outcome.written_files or outcome.substatement_type == "UNLOAD":
+                # Athena lists the files INSERT INTO, CTAS and UNLOAD wrote in <id>-manifest.csv
+                # (Statistics.DataManifestLocation), where PyAthena's unload=True cursors read them.
+                manifest = f"{execution.output_base.rstrip('/')}/{execution.id}-manifest.csv"
             try:
                 bucket, key = split_s3_url(location)
                 self.write_object(bucket, key, body)
+                if manifest is not None:
+                    listing = "".join(f"{url}\n" for url in outcome.written_files).encode()
+                    self.write_object(*split_s3_url(manifest), listing)
             except Exception as exc:
                 outcome, failure = (
                     None,
                     QueryFailure("GENERIC_INTERNAL_ERROR", f"Failed to write results: {exc}"),
                 )
             else:
-                execution.data_bytes = len(body)
+                execution.data_bytes = outcome.scanned_bytes
+                execution.manifest_location = manifest
         with self._lock:
             if execution.state != "RUNNING":  # cancelled meanwhile: discard the result
                 return
@@ -486,7 +515,7 @@ class AthenaService:
             "StatementType": ex.statement_type,
             "SubstatementType": ex.substatement_type,
             "ResultConfiguration": result_configuration,
-            "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": ex.reused}},
+            "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": _reuse_setting(ex.reuse_requested)},
             "QueryExecutionContext": {"Database": ex.database, "Catalog": ex.catalog},
             "Status": status,
             "Statistics": {
@@ -500,6 +529,8 @@ class AthenaService:
             "WorkGroup": ex.workgroup,
             "EngineVersion": dict(ENGINE_VERSION),
         }
+        if ex.manifest_location:
+            described["Statistics"]["DataManifestLocation"] = ex.manifest_location
         if ex.parameters:
             described["ExecutionParameters"] = list(ex.parameters)
         return described
@@ -534,7 +565,9 @@ class AthenaService:
                 ex.state = "CANCELLED"
                 ex.reason = "Query cancelled by user"
                 ex.completed = _now()
-                ex.cancel.set()
+            else:
+                return {}
+        ex.cancel.cancel()  # interrupts the engine's DuckDB work for this query
         return {}
 
     def batch_get_query_execution(self, body: JsonDict) -> JsonDict:
@@ -603,14 +636,14 @@ class AthenaService:
         self._check_catalog(body)
         name = str(body.get("DatabaseName") or "")
         if not self.engine.database_exists(name):
-            raise _metadata_error(f"Database {name} not found.")
+            raise _glue_not_found()
         return {"Database": {"Name": name.lower(), "Parameters": {}}}
 
     def list_table_metadata(self, body: JsonDict) -> JsonDict:
         self._check_catalog(body)
         database = str(body.get("DatabaseName") or "")
         if not self.engine.database_exists(database):
-            raise _metadata_error(f"Database {database} not found.")
+            raise _glue_not_found()
         tables = self.engine.list_tables(database)
         expression = body.get("Expression")
         if expression:
@@ -624,10 +657,10 @@ class AthenaService:
         database = str(body.get("DatabaseName") or "")
         name = str(body.get("TableName") or "")
         if not self.engine.database_exists(database):
-            raise _metadata_error(f"Database {database} not found.")
+            raise _glue_not_found()
         table = self.engine.get_table(database, name)
         if table is None:
-            raise _metadata_error(f"Table {name} not found.")
+            raise _glue_not_found()
         return {"TableMetadata": _table_metadata(table)}
 
     # ---- workgroups ------------------------------------------------------------------------------
@@ -669,6 +702,14 @@ class AthenaService:
         return _with_token({"WorkGroups": page}, token)
 
 
+def _reuse_setting(requested: JsonDict) -> JsonDict:
+    """The ResultReuseByAgeConfiguration the query was started with, as GetQueryExecution echoes it."""
+    setting: JsonDict = {"Enabled": bool(requested.get("Enabled"))}
+    if setting["Enabled"]:
+        setting["MaxAgeInMinutes"] = int(requested.get("MaxAgeInMinutes", 60))
+    return setting
+
+
 def _with_token(payload: JsonDict, token: str | None) -> JsonDict:
     if token:
         payload["NextToken"] = token
@@ -684,7 +725,7 @@ class _ResultRows(Sequence[JsonDict]):
 
     def __init__(self, outcome: QueryOutcome) -> None:
         self._outcome = outcome
-        self._header = 1 if outcome.output_kind == "csv" and outcome.columns else 0
+        self._header = 1 if outcome.output_kind == "csv" and outcome.has_result_set else 0
 
     def __len__(self) -> int:
         return len(self._outcome.rows) + self._header

@@ -20,10 +20,11 @@ from werkzeug.wrappers import Request
 
 from ._server import BackgroundServer
 from .athena import AthenaService
-from .engine import QueryEngine, QueryOutcome
+from .engine import DEFAULT_MEMORY_LIMIT, SEMANTIC_DIFFERENCES, QueryEngine, QueryOutcome
 from .errors import ServiceError
 from .iam import CredentialStore, IssuedCredentials, Role
 from .issuer import DEFAULT_AUDIENCE, OidcIssuer
+from .objects import ObjectStore
 from .s3 import S3Front
 from .sigv4 import verify_sigv4
 from .sts import StsService
@@ -32,6 +33,12 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_ROLE_NAME = "local-athena-analyst"
 DEFAULT_BUCKET = "local-athena-results"
 DEFAULT_SESSION_NAME = "local-session"
+
+# The README's "Known differences from Athena": the engine's, and the stack's own.
+KNOWN_DIFFERENCES: tuple[str, ...] = (
+    *SEMANTIC_DIFFERENCES,
+    "moto's S3 state is process-wide: stacks in one process share buckets (query ids never collide)",
+)
 
 
 class _StoppableApp:
@@ -57,6 +64,8 @@ class LocalAthena:
     every issued credential live that many seconds whatever the requested duration (a refresh knob).
     ``port`` fixes the addresses (a development server that tools are configured for): the issuer, STS,
     Athena and S3 listen on ``port`` to ``port + 3``; 0 (the default) takes any free ports.
+    ``memory_limit`` (bytes) bounds the query engine: a query that needs more fails with
+    ``EXCEEDED_MEMORY_LIMIT`` (see :meth:`set_memory_limit`).
     """
 
     def __init__(
@@ -67,6 +76,7 @@ class LocalAthena:
         bucket: str = DEFAULT_BUCKET,
         credential_lifetime: float | None = None,
         port: int = 0,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
     ) -> None:
         self.region = region
         self.port = port
@@ -75,7 +85,8 @@ class LocalAthena:
         self._credential_lifetime = credential_lifetime
         self.credentials.lifetime_override = credential_lifetime
         self.issuer = OidcIssuer()
-        self.engine = QueryEngine()
+        self._memory_limit = memory_limit
+        self.engine = QueryEngine(memory_limit=memory_limit)
         default_roles = [Role(DEFAULT_ROLE_NAME, max_session_duration=43200)]
         self.sts = StsService(self.credentials, roles if roles is not None else default_roles)
         # No reset: moto's state is process-wide, and another stack (or the user's mock_aws) may be using it.
@@ -112,6 +123,8 @@ class LocalAthena:
             self.s3.start()
             if self.port:  # the S3 front picks a free port; serve the same front on the fixed one too
                 self._s3_server = BackgroundServer(self.s3, port=self._port_of(3)).start()
+            # Table data (external tables, INSERT INTO, UNLOAD) lives in the same S3 the clients see.
+            self.engine.use_object_store(ObjectStore.for_endpoint(self.s3.moto_url, region=self.region))
             self.s3.create_bucket(self.bucket)
             self.athena.add_workgroup("primary", output_location=self.output_location)
         except BaseException:
@@ -200,7 +213,11 @@ class LocalAthena:
     # --- data -------------------------------------------------------------------------------------
 
     def seed(self, sql: str, *, database: str = "default") -> QueryOutcome:
-        """Run SQL directly in the engine (no auth, no S3): create and fill tables for tests."""
+        """Run SQL directly in the engine (no authentication, no result file): create and fill tables.
+
+        The same SQL a client could send: ``CREATE TABLE ... AS`` keeps the rows in the engine,
+        ``CREATE EXTERNAL TABLE ... LOCATION 's3://...'`` reads files in the stack's S3.
+        """
         return self.engine.execute(sql, database=database)
 
     def load_csv(self, table: str, path: str | Path, *, database: str = "default") -> int:
@@ -244,6 +261,13 @@ class LocalAthena:
     def s3_requests(self) -> list[tuple[str, str]]:
         """(method, path) of every authenticated S3 request so far (for tests that count them)."""
         return self.s3.requests
+    def set_memory_limit(self, limit: int | None) -> None:
+        """Bytes the query engine may use from now on (None: back to the stack's setting).
+
+        A query needing more (DuckDB's working memory for joins, sorts and aggregations, or the rows it
+        returns) fails with ``EXCEEDED_MEMORY_LIMIT`` instead of exhausting the machine.
+        """
+        self.engine.memory_limit = self._memory_limit if limit is None else limit
 
     def set_service_down(self, service: str, down: bool = True) -> None:
         """Make ``issuer``, ``sts`` or ``athena`` answer 503 (a stopped server) until set back."""
@@ -252,7 +276,8 @@ class LocalAthena:
         event.set() if down else event.clear()
 
     def reset_faults(self) -> None:
-        """Undo every fault knob (credential lifetime, STS failures, throttling, delays, stopped services)."""
+        """Undo every fault knob (credential lifetime, STS failures, throttling, delays, memory limit,
+        stopped services)."""
         self.credentials.lifetime_override = self._credential_lifetime
         self.sts.clear_failures()
         self.athena.throttle_next(0)
@@ -260,6 +285,7 @@ class LocalAthena:
         self.athena.queued_delay = 0.0
         self.set_api_latency(0.0)
         self.refuse_s3_reads(False)
+        self.engine.memory_limit = self._memory_limit
         for app in (self._issuer_app, self._sts_app, self._athena_app):
             app.down.clear()
 

@@ -94,7 +94,7 @@ class FetcherResultSet(AthenaResultSet):
         return described or None
 
     def _check_result_set(self) -> None:
-        if self._metadata is not None and not self._metadata and not self._rows:
+        if self.description is None and not self._rows:
             raise ProgrammingError("No result set: the statement returned no rows (DDL, INSERT, ...).")
 
     def fetchone(self) -> Any:

@@ -259,11 +259,13 @@ def test_connection_exposes_the_exception_classes(conn: Any) -> None:
 def test_a_statement_without_a_result_set_has_no_description(conn: Any, local_athena: LocalAthena) -> None:
     cursor = conn.cursor()
     cursor.execute("CREATE TABLE IF NOT EXISTS pep249_no_rows AS SELECT 1 AS a")
-    cursor.execute("INSERT INTO pep249_no_rows VALUES (2)")
-    assert cursor.description is None
-    for fetch in (cursor.fetchone, cursor.fetchall, lambda: cursor.fetchmany(2)):
-        with pytest.raises(db.ProgrammingError, match="No result set"):
-            fetch()
+    assert [d[0] for d in cursor.description] == ["rows"], "CTAS answers with Athena's rows column"
+    for statement in ("INSERT INTO pep249_no_rows VALUES (2)", "CREATE SCHEMA IF NOT EXISTS pep249_schema"):
+        cursor.execute(statement)
+        assert cursor.description is None, statement
+        for fetch in (cursor.fetchone, cursor.fetchall, lambda: cursor.fetchmany(2)):
+            with pytest.raises(db.ProgrammingError, match="No result set"):
+                fetch()
     cursor.execute("SELECT a FROM pep249_no_rows ORDER BY a")
     assert [d[0] for d in cursor.description] == ["a"]
 

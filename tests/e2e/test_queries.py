@@ -6,6 +6,7 @@ import datetime
 import decimal
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -351,9 +352,13 @@ def test_pyformat_parameters_are_formatted_client_side(conn: db.Connection) -> N
         assert cursor.fetchall() == [(2,)]
 
 
-def test_ddl_insert_show_describe_through_the_driver(conn: db.Connection) -> None:
+def test_ddl_insert_show_describe_through_the_driver(conn: db.Connection, local_athena: LocalAthena) -> None:
     with conn.cursor() as cursor:
-        cursor.execute("CREATE TABLE IF NOT EXISTS events (id bigint, kind varchar)")
+        cursor.execute("DROP TABLE IF EXISTS events")
+        cursor.execute(
+            "CREATE EXTERNAL TABLE IF NOT EXISTS events (id bigint, kind string) STORED AS PARQUET "
+            f"LOCATION 's3://{local_athena.bucket}/driver-ddl/events/{uuid.uuid4()}/'"
+        )
         cursor.execute("INSERT INTO events VALUES (1, 'click'), (2, 'view')")
         assert cursor.rowcount == 2
         cursor.execute("SHOW TABLES")

@@ -34,7 +34,7 @@ TYPE_CASES = [
     ("CAST(1 AS smallint)", "smallint", 5, 0, "1"),
     ("42", "integer", 10, 0, "42"),
     ("CAST(42 AS bigint)", "bigint", 19, 0, "42"),
-    ("CAST(0.1 AS real)", "real", 17, 0, "0.1"),
+    ("CAST(0.1 AS real)", "float", 17, 0, "0.1"),  # Athena names REAL by its DDL name
     ("CAST(1.5 AS double)", "double", 17, 0, "1.5"),
     ("CAST(1e10 AS double)", "double", 17, 0, "1.0E10"),
     ("CAST(12.3 AS decimal(10,2))", "decimal", 10, 2, "12.30"),
@@ -145,7 +145,7 @@ def test_ddl_ctas_insert_show_describe(engine: QueryEngine) -> None:
     created = engine.execute(
         "CREATE EXTERNAL TABLE sales.orders (id int, name string, amount decimal(10,2), tags array<string>) "
         "ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' STORED AS TEXTFILE "
-        "LOCATION 's3://bucket/orders/' TBLPROPERTIES ('skip.header.line.count'='1')"
+        "LOCATION 's3://bucket/orders/' TBLPROPERTIES ('classification'='csv')"
     )
     assert (created.statement_type, created.output_kind, created.rows) == ("DDL", "txt", [])
     inserted = engine.execute(
@@ -275,6 +275,13 @@ def test_result_text_is_tab_separated_without_header() -> None:
         ("DROP TABLE t", ("DDL", "DROP_TABLE")),
         ("SHOW TABLES", ("UTILITY", "SHOW_TABLES")),
         ("DESCRIBE t", ("UTILITY", "DESCRIBE")),
+        ("SHOW PARTITIONS t", ("UTILITY", "SHOW_PARTITIONS")),
+        ("SHOW CREATE TABLE t", ("UTILITY", "SHOW_CREATE_TABLE")),
+        ("ALTER TABLE t ADD IF NOT EXISTS PARTITION (d='1')", ("DDL", "ALTER_TABLE_ADD_PARTITION")),
+        ("ALTER TABLE t DROP PARTITION (d='1')", ("DDL", "ALTER_TABLE_DROP_PARTITION")),
+        ("MSCK REPAIR TABLE t", ("DDL", "MSCK_REPAIR_TABLE")),
+        ("UNLOAD (SELECT 1) TO 's3://b/x/' WITH (format = 'JSON')", ("DML", "UNLOAD")),
+        ("UPDATE t SET a = 1", ("DML", "UPDATE")),
     ],
 )
 def test_classify(sql: str, expected: tuple[str, str]) -> None:
