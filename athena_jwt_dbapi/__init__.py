@@ -44,7 +44,6 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .catalogue import Alias, Parameter
     from .connection import Connection
     from .credentials import (
         CredentialsProvider,
@@ -55,6 +54,7 @@ if TYPE_CHECKING:
         unregister_credentials_provider,
     )
     from .credentials.refreshing import ScaledRefreshableCredentials
+    from .parameters import Alias, Parameter
 
 __version__ = "0.1.0"
 
@@ -67,8 +67,8 @@ paramstyle = "pyformat"
 #: the connection subclasses PyAthena's (which loads boto3), and the parameter machinery is only needed
 #: once something connects.
 _LAZY = {
-    "Alias": ".catalogue",
-    "Parameter": ".catalogue",
+    "Alias": ".parameters",
+    "Parameter": ".parameters",
     "Connection": ".connection",
     "CredentialsProvider": ".credentials",
     "ProviderContext": ".credentials",

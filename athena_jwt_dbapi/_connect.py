@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from . import aws, logfile
 from ._warn import warn
-from .catalogue import Parameter
 from .clients import client_config, configured_endpoint_url, endpoint_url
 from .credentials import (
     CredentialsProvider,
@@ -22,10 +21,10 @@ from .credentials import (
 )
 from .dsn import parse_jdbc_url
 from .errors import CredentialsError, Error, OperationalError, ParameterError, ParameterNotAppliedWarning
-from .parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS
+from .parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS, Parameter
+from .parameters.resolve import Settings, find_provider_name, resolve
 from .polling import PollSchedule
 from .redaction import install_log_filter, redact, register_secret
-from .settings import Settings, find_provider_name, resolve
 
 if TYPE_CHECKING:
     from botocore.config import Config

@@ -3,7 +3,7 @@
 Everything after the first ``=`` of a segment is the value, so values may contain ``=`` but not ``;``
 (such values go in keyword arguments). The legacy prefix ``jdbc:awsathena://`` works but warns. A first
 segment without ``=`` is the JDBC 2.x host form (``athena.us-east-1.amazonaws.com:443``) and becomes
-``AthenaEndpoint``. Names are checked later, by the parameter catalogue.
+``AthenaEndpoint``. Names are checked later, by :mod:`.parameters`.
 """
 
 from __future__ import annotations

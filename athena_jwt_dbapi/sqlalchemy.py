@@ -8,7 +8,7 @@
     )
 
 The URL's query parameters are connection parameters with the same names, aliases and rules as
-``connect()`` (they arrive as strings and are coerced by the catalogue); ``connect_args`` override them,
+``connect()`` (they arrive as strings and are coerced by the parameter rules); ``connect_args`` override them,
 as SQLAlchemy does for every dialect. The host ``athena.<region>.amazonaws.com`` sets ``Region``; any
 other host becomes ``AthenaEndpoint``; the database part is ``Database``; a user and password are IAM
 keys (``User``/``Password``). Reflection and compilation are PyAthena's, which is why connections are

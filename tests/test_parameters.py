@@ -18,9 +18,8 @@ from athena_jwt_dbapi import (
     unregister_credentials_provider,
 )
 from athena_jwt_dbapi._connect import plan
-from athena_jwt_dbapi.catalogue import Parameter
 from athena_jwt_dbapi.credentials import BUILT_IN_PROVIDERS, JwtCredentialsProvider
-from athena_jwt_dbapi.parameters import COMMON_PARAMETERS
+from athena_jwt_dbapi.parameters import COMMON_PARAMETERS, Parameter
 
 from .helpers import ROLE_ARN, unsigned_jwt
 

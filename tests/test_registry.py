@@ -21,8 +21,8 @@ from athena_jwt_dbapi import (
     unregister_credentials_provider,
 )
 from athena_jwt_dbapi._connect import plan
-from athena_jwt_dbapi.catalogue import Alias
 from athena_jwt_dbapi.credentials import registry
+from athena_jwt_dbapi.parameters import Alias
 
 
 class VaultProvider(CredentialsProvider):

@@ -1,6 +1,6 @@
 """The contract between ``connect()`` and a credentials provider.
 
-A provider declares its own parameters (resolved by the same catalogue rules as the common ones, so
+A provider declares its own parameters (resolved by the same rules as the common ones, so
 ``User`` can mean one thing for one provider and another elsewhere) and turns them into botocore
 credentials. It is constructed after every parameter has been checked and before any network call;
 ``load()`` is the first place it may touch the network, and ``connect()`` calls it eagerly.
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..catalogue import Parameter
+from ..parameters.spec import Parameter
 
 if TYPE_CHECKING:  # botocore loads when the first connection is made, not at import
     from botocore.config import Config

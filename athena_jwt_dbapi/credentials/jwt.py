@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import aws
-from ..catalogue import CALLABLE, Alias, Parameter, all_of, length, pattern
 from ..errors import CredentialsError, ParameterError
+from ..parameters.spec import CALLABLE, Alias, Parameter, all_of, length, pattern
 from ..redaction import Secret, redact, register_secret
 from . import cache
 from .base import CredentialsProvider, ProviderContext

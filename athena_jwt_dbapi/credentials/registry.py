@@ -13,7 +13,7 @@ import threading
 
 from .._warn import warn
 from ..errors import InterfaceError, ParameterError
-from ..parameters import COMMON_PARAMETERS, PYATHENA_OPTIONS
+from ..parameters.table import COMMON_PARAMETERS, PYATHENA_OPTIONS
 from .base import CredentialsProvider
 
 ENTRY_POINT_GROUP = "athena_jwt_dbapi.credentials_providers"

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import aws
-from ..catalogue import Alias, Parameter, length, pattern
 from ..errors import CredentialsError, ParameterError
+from ..parameters.spec import Alias, Parameter, length, pattern
 from ..redaction import redact, register_secret
 from . import cache
 from .base import CredentialsProvider, ProviderContext

@@ -15,10 +15,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._warn import warn
-from .catalogue import Parameter
-from .errors import ParameterError
-from .redaction import REDACTED, redact, register_secret
+from .._warn import warn
+from ..errors import ParameterError
+from ..redaction import REDACTED, redact, register_secret
+from .spec import Parameter
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
@@ -64,8 +64,8 @@ class Settings(Mapping[str, Any]):
     __str__ = __repr__
 
 
-class Catalogue:
-    """An index of parameters by every accepted name, lower-cased."""
+class _Names:
+    """The parameters of one connection by every accepted name, lower-cased."""
 
     def __init__(self, parameters: tuple[Parameter, ...]) -> None:
         self.parameters = parameters
@@ -88,7 +88,7 @@ class Catalogue:
 
 
 def find_provider_name(sources: list[Mapping[str, Any]], names: tuple[str, ...]) -> Any:
-    """The CredentialsProvider value, looked up before the full catalogue is known (kwargs last, so win)."""
+    """The CredentialsProvider value, looked up before the connection's parameters are known (kwargs last, so win)."""
     lowered = {n.lower() for n in names}
     found: Any = None
     for source in sources:
@@ -99,14 +99,14 @@ def find_provider_name(sources: list[Mapping[str, Any]], names: tuple[str, ...])
 
 
 def _canonicalize(
-    source: Mapping[str, Any], source_name: str, catalogue: Catalogue, foreign: Mapping[str, str]
+    source: Mapping[str, Any], source_name: str, names: _Names, foreign: Mapping[str, str]
 ) -> dict[str, Given]:
     """Map one source's names to canonical names, warning on deprecated aliases and refusing conflicts."""
     result: dict[str, Given] = {}
     for spelled, value in source.items():
         if not isinstance(spelled, str):
             raise ParameterError(f"Parameter names must be strings, got {spelled!r}.", parameter=repr(spelled))
-        found = catalogue.lookup(spelled)
+        found = names.lookup(spelled)
         if found is None:
             owner = foreign.get(spelled.lower())
             if owner:
@@ -122,7 +122,7 @@ def _canonicalize(
                     "URL). Pass secret values as keyword arguments.",
                     parameter="dsn",
                 )
-            hint = catalogue.suggest(spelled)
+            hint = names.suggest(spelled)
             shown = redact(spelled)
             raise ParameterError(
                 f"Unknown connection property: {shown}." + (f" Did you mean {hint}?" if hint else ""),
@@ -248,18 +248,18 @@ def resolve(
     so that such a name gets a precise message instead of "unknown". Returns the settings and the
     not-applied notices to warn about.
     """
-    catalogue = Catalogue(parameters)
+    names = _Names(parameters)
     merged: dict[str, Given] = {}
     for source_name, source in sources:
-        merged.update(_canonicalize(source, source_name, catalogue, foreign))
+        merged.update(_canonicalize(source, source_name, names, foreign))
     values: dict[str, Any] = {p.name: p.default for p in parameters}
     notices: list[str] = []
     for name, given in merged.items():
-        parameter = catalogue.by_name[name]
+        parameter = names.by_name[name]
         values[name] = coerce(parameter, given)
         if parameter.not_applied:
             notices.append(f"Connection property {name} has no effect here: {parameter.not_applied}.")
-    settings = Settings(values, catalogue.by_name, set(merged))
+    settings = Settings(values, names.by_name, set(merged))
     for parameter in parameters:
         if parameter.required and values.get(parameter.name) is None:
             raise ParameterError(f"Missing required connection property: {parameter.name}.", parameter=parameter.name)

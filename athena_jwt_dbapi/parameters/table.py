@@ -7,7 +7,7 @@ declared by each provider (see :mod:`.credentials`).
 
 from __future__ import annotations
 
-from .catalogue import (
+from .spec import (
     CALLABLE,
     ENDPOINT,
     S3_URI,
