@@ -45,6 +45,7 @@ from .types import (
 
 if TYPE_CHECKING:
     from .connection import Connection
+    from .conninfo import ResolvedParameters, resolve_parameters
     from .credentials import (
         CredentialsProvider,
         ProviderContext,
@@ -70,6 +71,8 @@ _LAZY = {
     "Alias": ".parameters",
     "Parameter": ".parameters",
     "Connection": ".connection",
+    "ResolvedParameters": ".conninfo",
+    "resolve_parameters": ".conninfo",
     "CredentialsProvider": ".credentials",
     "ProviderContext": ".credentials",
     "ScaledRefreshableCredentials": ".credentials.refreshing",
@@ -85,6 +88,7 @@ def connect(dsn: str | None = None, /, **kwargs: Any) -> Connection:
 
     ``dsn`` is an optional JDBC URL (``jdbc:athena://Name=Value;...``); keyword arguments use the
     same names (any case, any alias) and override the URL. See the README's parameter table.
+    Everything that can be checked without the network is checked first, by :func:`resolve_parameters`.
     """
     from ._connect import connect as _connect
 
@@ -134,6 +138,7 @@ __all__ = [
     "ParameterNotAppliedWarning",
     "ProgrammingError",
     "ProviderContext",
+    "ResolvedParameters",
     "ScaledRefreshableCredentials",
     "Time",
     "TimeFromTicks",
@@ -147,6 +152,7 @@ __all__ = [
     "paramstyle",
     "register_credentials_provider",
     "registered_credentials_providers",
+    "resolve_parameters",
     "threadsafety",
     "unregister_credentials_provider",
 ]

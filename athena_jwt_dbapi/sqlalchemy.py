@@ -88,15 +88,31 @@ class AthenaJwtDialect(AthenaRestDialect):
                 self._apply_engine_option(option, value)
             else:
                 options[name] = value
-        # PyAthena's compiler reads these: the catalog (to recognise S3 Tables catalogs), the schema and
-        # the table options of CREATE TABLE; s3_staging_dir is filled in from the first connection.
-        self._connect_options = {
-            "schema_name": options.get("Database", "default"),
-            "catalog_name": options.get("Catalog", "awsdatacatalog"),
-            "s3_staging_dir": None,
-            **table_options,
-        }
+        # PyAthena's compiler reads the table options of CREATE TABLE from here; connect() adds the rest.
+        self._connect_options = table_options
         return cast(tuple[str], ()), options
+
+    def connect(self, *cargs: Any, **cparams: Any) -> Any:
+        """Connect with the URL's parameters and ``connect_args`` (SQLAlchemy merges them only after
+        :meth:`create_connect_args`), resolved once.
+
+        PyAthena's compiler also reads the catalog (to recognise S3 Tables catalogs), the schema and the
+        results location (tables go under it when the URL gives no ``location``) from ``_connect_options``:
+        they are the values the connection uses, aliases, ``connect_args`` and defaults included, which
+        only the resolver knows.
+        """
+        from ._connect import open_connection
+        from .conninfo import resolve_parameters
+
+        resolved = resolve_parameters(*cargs, **cparams)
+        settings = resolved.settings
+        staging = settings["OutputLocation"]
+        self._connect_options.update(
+            schema_name=settings["Database"],
+            catalog_name=settings["Catalog"],
+            s3_staging_dir=staging if not staging or staging.endswith("/") else staging + "/",
+        )
+        return open_connection(resolved)
 
     def _apply_engine_option(self, name: str, value: str) -> None:
         """``insertmanyvalues_page_size`` / ``use_insertmanyvalues`` from the URL, unless create_engine set them."""
@@ -109,19 +125,6 @@ class AthenaJwtDialect(AthenaRestDialect):
                 self.use_insertmanyvalues = bool(strtobool(value))
         except ValueError:
             raise ParameterError(f"Invalid value specified for URL option {name}: {value!r}.", parameter=name) from None
-
-    def initialize(self, connection: Any) -> None:
-        """Tables go under the connection's OutputLocation when the URL gives no ``location``.
-
-        That location is known for sure only once a connection has resolved its parameters (it may
-        come from ``connect_args`` or an alias), so it is read from the first connection.
-        """
-        super().initialize(connection)
-        options = self._connect_options
-        if not options.get("s3_staging_dir"):
-            staging = getattr(connection.connection.dbapi_connection, "s3_staging_dir", None)
-            if staging:
-                options["s3_staging_dir"] = staging if staging.endswith("/") else staging + "/"
 
 
 def _bucket_count(value: str) -> str:

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import athena_jwt_dbapi as db
-from athena_jwt_dbapi._connect import plan
+from athena_jwt_dbapi import resolve_parameters
 from athena_jwt_dbapi.credentials import BUILT_IN_PROVIDERS
 from athena_jwt_dbapi.parameters import COMMON_PARAMETERS
 
@@ -85,7 +85,7 @@ def locally_accepted(**kwargs: Any) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            plan(**kwargs)
+            resolve_parameters(**kwargs)
         except db.ParameterError:
             return False
     return True

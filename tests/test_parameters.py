@@ -15,11 +15,12 @@ from athena_jwt_dbapi import (
     ParameterError,
     ParameterNotAppliedWarning,
     register_credentials_provider,
+    resolve_parameters,
     unregister_credentials_provider,
 )
-from athena_jwt_dbapi._connect import plan
 from athena_jwt_dbapi.credentials import BUILT_IN_PROVIDERS, JwtCredentialsProvider
 from athena_jwt_dbapi.parameters import COMMON_PARAMETERS, Parameter
+from athena_jwt_dbapi.parameters.rules import cursor_kwargs
 
 from .helpers import ROLE_ARN, unsigned_jwt
 
@@ -96,7 +97,7 @@ SPECIAL = {"CredentialsProvider", "CredentialsProviderArguments", "KmsKey", "Enc
 def settings_for(**kwargs: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return plan(**{**JWT, **kwargs}).settings
+        return resolve_parameters(**{**JWT, **kwargs}).settings
 
 
 class ArgumentsProvider(CredentialsProvider):
@@ -151,7 +152,7 @@ def test_every_alias_resolves_to_its_canonical_name(parameter: Parameter, alias:
         base = {"CredentialsProvider": "TestArguments", "Region": "us-east-1"}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        settings = plan(**base, **{alias: value}).settings
+        settings = resolve_parameters(**base, **{alias: value}).settings
     deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
     if deprecated:
         assert len(deprecations) == 1
@@ -164,12 +165,12 @@ def test_every_alias_resolves_to_its_canonical_name(parameter: Parameter, alias:
 @pytest.mark.parametrize("spelling", ["jwtrolearn", "JWTROLEARN", "JwtRoleArn", "jWtRoLeArN"])
 def test_names_match_case_insensitively(spelling: str) -> None:
     base = {k: v for k, v in JWT.items() if k != "JwtRoleArn"}
-    assert plan(**base, **{spelling: ROLE_ARN}).settings["JwtRoleArn"] == ROLE_ARN
+    assert resolve_parameters(**base, **{spelling: ROLE_ARN}).settings["JwtRoleArn"] == ROLE_ARN
 
 
 @pytest.mark.parametrize("value", ["jwt", "Jwt", "JWT"])
 def test_provider_values_match_case_insensitively(value: str) -> None:
-    assert plan(**{**JWT, "CredentialsProvider": value}).provider.name == "JWT"
+    assert resolve_parameters(**{**JWT, "CredentialsProvider": value}).provider.name == "JWT"
 
 
 def test_alias_and_name_with_different_values_is_an_error_naming_both() -> None:
@@ -180,7 +181,7 @@ def test_alias_and_name_with_different_values_is_an_error_naming_both() -> None:
 
 def test_alias_and_name_with_the_same_value_is_fine() -> None:
     with pytest.warns(DeprecationWarning):
-        settings = plan(**JWT, S3OutputLocation="s3://aaa/", OutputLocation="s3://aaa/").settings
+        settings = resolve_parameters(**JWT, S3OutputLocation="s3://aaa/", OutputLocation="s3://aaa/").settings
     assert settings["OutputLocation"] == "s3://aaa/"
 
 
@@ -199,7 +200,7 @@ def test_empty_string_counts_as_absent() -> None:
 
 def test_keyword_arguments_override_the_url() -> None:
     url = "jdbc:athena://Database=from_url;WorkGroup=url_wg;Region=us-west-2"
-    decided = plan(url, **{**JWT, "Region": "eu-west-1", "database": "from_kwargs"})
+    decided = resolve_parameters(url, **{**JWT, "Region": "eu-west-1", "database": "from_kwargs"})
     assert decided.settings["Database"] == "from_kwargs"
     assert decided.settings["WorkGroup"] == "url_wg"
     assert decided.region == "eu-west-1"
@@ -210,7 +211,7 @@ def test_url_alone_is_enough() -> None:
         f"jdbc:athena://CredentialsProvider=JWT;JwtWebIdentityToken={TOKEN};JwtRoleArn={ROLE_ARN};"
         "JwtRoleSessionName=sess;Region=us-east-1;RoleSessionDuration=1800"
     )
-    decided = plan(url)
+    decided = resolve_parameters(url)
     assert decided.settings["RoleSessionDuration"] == 1800
     assert decided.provider.name == "JWT"
 
@@ -226,22 +227,22 @@ def test_url_alone_is_enough() -> None:
 )
 def test_unknown_names_are_refused_with_a_suggestion(kwargs: dict[str, str], suggestion: str) -> None:
     with pytest.raises(InterfaceError, match=suggestion):
-        plan(**JWT, **kwargs)
+        resolve_parameters(**JWT, **kwargs)
 
 
 def test_unknown_name_without_a_close_match() -> None:
     with pytest.raises(InterfaceError, match=r"Unknown connection property: zzzzzz\.$"):
-        plan(**JWT, zzzzzz="1")
+        resolve_parameters(**JWT, zzzzzz="1")
 
 
 def test_another_providers_parameter_names_that_provider() -> None:
     with pytest.raises(ParameterError, match="belongs to the ProfileCredentials credentials provider"):
-        plan(**JWT, ProfileName="dev")
+        resolve_parameters(**JWT, ProfileName="dev")
 
 
 def test_jwt_parameter_without_the_jwt_provider() -> None:
     with pytest.raises(ParameterError, match="set CredentialsProvider=JWT"):
-        plan(JwtRoleArn=ROLE_ARN, Region="us-east-1")
+        resolve_parameters(JwtRoleArn=ROLE_ARN, Region="us-east-1")
 
 
 @pytest.mark.parametrize(
@@ -285,14 +286,14 @@ def test_invalid_values_name_the_parameter_and_the_problem(
     kwargs: dict[str, Any], parameter: str, message: str
 ) -> None:
     with pytest.raises(ParameterError, match=message) as info:
-        plan(**{**JWT, **kwargs})
+        resolve_parameters(**{**JWT, **kwargs})
     assert info.value.parameter == parameter
     assert parameter in str(info.value)
 
 
 def test_invalid_secret_values_are_not_echoed() -> None:
     with pytest.raises(ParameterError) as info:
-        plan(**{**JWT, "JwtWebIdentityToken": "s3cr"[:3]})
+        resolve_parameters(**{**JWT, "JwtWebIdentityToken": "s3cr"[:3]})
     assert "(value hidden)" in str(info.value)
     assert "'s3c'" not in str(info.value)
 
@@ -317,7 +318,7 @@ def test_invalid_secret_values_are_not_echoed() -> None:
 )
 def test_combinations(kwargs: dict[str, Any], parameter: str, message: str) -> None:
     with pytest.raises(ParameterError, match=message) as info:
-        plan(**{**JWT, **kwargs})
+        resolve_parameters(**{**JWT, **kwargs})
     assert info.value.parameter == parameter
 
 
@@ -327,13 +328,13 @@ def test_combinations(kwargs: dict[str, Any], parameter: str, message: str) -> N
 )
 def test_parameters_that_cannot_apply_warn(name: str) -> None:
     with pytest.warns(ParameterNotAppliedWarning, match=f"{name} has no effect here"):
-        plan(**JWT, **REQUIRES.get(name, {}), **{name: VALID[name]})
+        resolve_parameters(**JWT, **REQUIRES.get(name, {}), **{name: VALID[name]})
 
 
 def test_no_warning_for_defaults() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        plan(**JWT)
+        resolve_parameters(**JWT)
 
 
 @pytest.mark.parametrize(
@@ -347,25 +348,25 @@ def test_no_warning_for_defaults() -> None:
 )
 def test_required_jwt_parameters(missing: str, message: str) -> None:
     with pytest.raises(ParameterError, match=message):
-        plan(**{k: v for k, v in JWT.items() if k != missing})
+        resolve_parameters(**{k: v for k, v in JWT.items() if k != missing})
 
 
 def test_two_token_sources_are_refused(tmp_path: Any) -> None:
     path = tmp_path / "token"
     path.write_text(TOKEN)
     with pytest.raises(ParameterError, match="Give only one token source"):
-        plan(**JWT, JwtWebIdentityTokenFile=str(path))
+        resolve_parameters(**JWT, JwtWebIdentityTokenFile=str(path))
 
 
 def test_fetch_size_sets_the_cursor_arraysize() -> None:
-    decided = plan(**JWT, ResultFetcher="s3", FetchSize="200")
+    decided = resolve_parameters(**JWT, ResultFetcher="s3", FetchSize="200")
     assert decided.settings["ResultFetcher"] == "S3"
-    assert decided.cursor_options == {"cursor_kwargs": {"arraysize": 200}}
+    assert cursor_kwargs(decided.settings) == {"arraysize": 200}
     with pytest.warns(ParameterNotAppliedWarning, match="1,000 rows"):
-        capped = plan(**JWT, FetchSize=5000)
-    assert capped.cursor_options["cursor_kwargs"] == {"arraysize": 1000}
+        capped = resolve_parameters(**JWT, FetchSize=5000)
+    assert cursor_kwargs(capped.settings) == {"arraysize": 1000}
     with pytest.warns(ParameterNotAppliedWarning, match="GetQueryResultsStream"):
-        plan(**JWT, ResultFetcher="GetQueryResultsStream")
+        resolve_parameters(**JWT, ResultFetcher="GetQueryResultsStream")
 
 
 def test_every_provider_parameter_is_documented() -> None:
@@ -385,10 +386,10 @@ def test_settings_repr_hides_secrets() -> None:
 
 def test_warnings_point_at_the_callers_line() -> None:
     with pytest.warns(DeprecationWarning) as record:
-        plan(**{k: v for k, v in JWT.items() if k != "JwtRoleArn"}, role_arn=ROLE_ARN)
+        resolve_parameters(**{k: v for k, v in JWT.items() if k != "JwtRoleArn"}, role_arn=ROLE_ARN)
     assert record[0].filename == __file__
     with pytest.warns(ParameterNotAppliedWarning) as record:
-        plan(**JWT, LakeFormationEndpoint="lf.example.com")
+        resolve_parameters(**JWT, LakeFormationEndpoint="lf.example.com")
     assert record[0].filename == __file__
 
 
@@ -418,13 +419,13 @@ def test_warnings_point_at_the_callers_line() -> None:
 )
 def test_odd_inputs_get_parameter_errors(kwargs: dict[str, Any], parameter: str) -> None:
     with pytest.raises(ParameterError) as info:
-        plan(**{**JWT, **kwargs})
+        resolve_parameters(**{**JWT, **kwargs})
     assert info.value.parameter == parameter
 
 
 def test_a_password_pasted_into_a_url_is_not_echoed() -> None:
     with pytest.raises(ParameterError) as info:
-        plan(**JWT, ProxyHost="http://user:S3cretPass@proxy:99999")
+        resolve_parameters(**JWT, ProxyHost="http://user:S3cretPass@proxy:99999")
     assert "S3cretPass" not in str(info.value)
 
 
@@ -436,7 +437,7 @@ def test_comparing_unusual_objects_does_not_crash() -> None:
         __hash__ = object.__hash__
 
     with pytest.raises(ParameterError, match="different values"):
-        plan(**JWT, cursor_class=dict, **{"CURSOR_CLASS": Odd})
+        resolve_parameters(**JWT, cursor_class=dict, **{"CURSOR_CLASS": Odd})
 
 
 @pytest.mark.parametrize("exp", [10**20, int(3e14)])
@@ -453,3 +454,33 @@ def test_log_path_that_cannot_be_created(tmp_path: Any) -> None:
     blocker.write_text("x")
     with pytest.raises(ParameterError, match="LogPath"):
         connect(**JWT, LogPath=str(blocker / "logs"))
+
+
+def test_reading_a_setting_that_is_not_a_parameter_is_an_error() -> None:
+    settings = settings_for()
+    assert settings["ProxyHost"] is None  # a parameter not given reads as None...
+    for read in (lambda: settings["Misspelt"], lambda: settings.get("Misspelt"), lambda: settings.given("Misspelt")):
+        with pytest.raises(KeyError, match="'Misspelt' is not a parameter of this connection"):
+            read()  # ...a name that is none is an error, not None
+    with pytest.raises(KeyError, match="ProfileName"):
+        settings.get("ProfileName")  # another provider's parameter is not one of this connection's
+    assert "Misspelt" not in settings and "JwtRoleArn" in settings
+
+
+def test_resolve_parameters_is_public_and_makes_no_network_call() -> None:
+    """JWT parameters resolve to a built provider whose STS client does not exist yet."""
+    import athena_jwt_dbapi
+
+    resolved = athena_jwt_dbapi.resolve_parameters(
+        "jdbc:athena://WorkGroup=etl;Catalog=lake", **JWT, StsEndpoint="sts.example.com"
+    )
+    assert isinstance(resolved, athena_jwt_dbapi.ResolvedParameters)
+    assert (resolved.region, resolved.settings["WorkGroup"], resolved.settings["Catalog"]) == (
+        "us-east-1",
+        "etl",
+        "lake",
+    )
+    assert resolved.endpoint_url("sts") == "https://sts.example.com"
+    assert resolved.client_config("athena").retries == {"mode": "standard"}
+    assert isinstance(resolved.provider, JwtCredentialsProvider) and resolved.provider._client is None
+    assert TOKEN not in repr(resolved)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import athena_jwt_dbapi as db
-from athena_jwt_dbapi._connect import plan
+from athena_jwt_dbapi import resolve_parameters
 from athena_jwt_dbapi.credentials import BUILT_IN_PROVIDERS
 from athena_jwt_dbapi.dsn import parse_jdbc_url
 from athena_jwt_dbapi.parameters import COMMON_PARAMETERS
@@ -45,14 +45,14 @@ def assert_only_module_errors(call: Any) -> None:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(names, values, max_size=8))
 def test_keyword_arguments_only_raise_module_errors(kwargs: dict[str, Any]) -> None:
-    assert_only_module_errors(lambda: plan(**kwargs))
+    assert_only_module_errors(lambda: resolve_parameters(**kwargs))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_any_jdbc_url_text_only_raises_module_errors(body: str) -> None:
     assert_only_module_errors(lambda: parse_jdbc_url("jdbc:athena://" + body))
-    assert_only_module_errors(lambda: plan("jdbc:athena://" + body))
+    assert_only_module_errors(lambda: resolve_parameters("jdbc:athena://" + body))
 
 
 @settings(max_examples=300, deadline=None)
@@ -64,10 +64,10 @@ def test_any_jdbc_url_text_only_raises_module_errors(body: str) -> None:
 )
 def test_url_segments_only_raise_module_errors(segments: list[tuple[str, str]]) -> None:
     url = "jdbc:athena://" + ";".join(f"{name}={value}" for name, value in segments)
-    assert_only_module_errors(lambda: plan(url))
+    assert_only_module_errors(lambda: resolve_parameters(url))
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(st.none(), st.integers(), st.binary(), st.text(max_size=50)))
 def test_any_dsn_object_only_raises_module_errors(dsn: Any) -> None:
-    assert_only_module_errors(lambda: plan(dsn))
+    assert_only_module_errors(lambda: resolve_parameters(dsn))

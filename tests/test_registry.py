@@ -18,9 +18,9 @@ from athena_jwt_dbapi import (
     ParameterError,
     register_credentials_provider,
     registered_credentials_providers,
+    resolve_parameters,
     unregister_credentials_provider,
 )
-from athena_jwt_dbapi._connect import plan
 from athena_jwt_dbapi.credentials import registry
 from athena_jwt_dbapi.parameters import Alias
 
@@ -51,7 +51,7 @@ def test_built_ins_are_registered() -> None:
 
 
 def test_custom_provider_gets_its_parameters_resolved(vault: type[VaultProvider]) -> None:
-    decided = plan(
+    decided = resolve_parameters(
         CredentialsProvider="vault",
         VAULT_PATH="kv/athena",
         VaultTtl="30",
@@ -66,21 +66,21 @@ def test_custom_provider_gets_its_parameters_resolved(vault: type[VaultProvider]
 
 def test_custom_provider_required_parameter(vault: type[VaultProvider]) -> None:
     with pytest.raises(ParameterError, match="Missing required connection property: VaultPath"):
-        plan(CredentialsProvider="Vault", Region="us-east-1")
+        resolve_parameters(CredentialsProvider="Vault", Region="us-east-1")
 
 
 def test_unknown_provider_suggests_a_close_one() -> None:
     with pytest.raises(ParameterError, match="Did you mean JWT") as info:
-        plan(CredentialsProvider="JWTT", Region="us-east-1")
+        resolve_parameters(CredentialsProvider="JWTT", Region="us-east-1")
     assert "known: " in str(info.value)
 
 
 def test_no_dotted_path_import_from_a_connection_string() -> None:
     before = set(sys.modules)
     with pytest.raises(ParameterError, match="No credentials provider named"):
-        plan(CredentialsProvider="os.system", Region="us-east-1")
+        resolve_parameters(CredentialsProvider="os.system", Region="us-east-1")
     with pytest.raises(ParameterError, match="No credentials provider named"):
-        plan("jdbc:athena://CredentialsProvider=json.decoder.JSONDecoder;Region=us-east-1")
+        resolve_parameters("jdbc:athena://CredentialsProvider=json.decoder.JSONDecoder;Region=us-east-1")
     assert set(sys.modules) == before
 
 
@@ -123,7 +123,7 @@ def test_entry_points_are_loaded_on_a_miss(monkeypatch: pytest.MonkeyPatch) -> N
     )
     monkeypatch.setattr(registry, "_entry_points_loaded", False)
     try:
-        decided = plan(CredentialsProvider="fromplugin", Region="us-east-1")
+        decided = resolve_parameters(CredentialsProvider="fromplugin", Region="us-east-1")
         assert type(decided.provider).__name__ == "PluginProvider"
     finally:
         unregister_credentials_provider("FromPlugin")
@@ -131,11 +131,13 @@ def test_entry_points_are_loaded_on_a_miss(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_other_providers_parameters_name_their_owner(vault: type[VaultProvider]) -> None:
     with pytest.raises(ParameterError, match="belongs to the Vault credentials provider"):
-        plan(CredentialsProvider="JWT", VaultPath="x", Region="us-east-1")
+        resolve_parameters(CredentialsProvider="JWT", VaultPath="x", Region="us-east-1")
 
 
 def test_iam_keys_are_the_default_when_user_is_given() -> None:
-    decided = plan(User="AKIAIOSFODNN7EXAMPLE", Password="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", Region="us-east-1")
+    decided = resolve_parameters(
+        User="AKIAIOSFODNN7EXAMPLE", Password="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", Region="us-east-1"
+    )
     assert decided.provider.name == "IAMCredentials"
     credentials = decided.provider.load()
     assert credentials is not None
@@ -144,7 +146,7 @@ def test_iam_keys_are_the_default_when_user_is_given() -> None:
 
 
 def test_default_chain_is_the_default() -> None:
-    assert plan(Region="us-east-1").provider.name == "DefaultChain"
+    assert resolve_parameters(Region="us-east-1").provider.name == "DefaultChain"
 
 
 def use_profile(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, name: str, region: str) -> None:
@@ -160,8 +162,10 @@ def use_profile(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, name: str, regio
 def test_profile_must_exist(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     use_profile(tmp_path, monkeypatch, "dev", "eu-west-1")
     with pytest.raises(ParameterError, match="profile 'missing' is not in the AWS config files"):
-        plan(CredentialsProvider="ProfileCredentials", ProfileName="missing", Region="us-east-1")
-    credentials = plan(CredentialsProvider="ProfileCredentials", ProfileName="dev", Region="us-east-1").provider.load()
+        resolve_parameters(CredentialsProvider="ProfileCredentials", ProfileName="missing", Region="us-east-1")
+    credentials = resolve_parameters(
+        CredentialsProvider="ProfileCredentials", ProfileName="dev", Region="us-east-1"
+    ).provider.load()
     assert credentials is not None
     assert credentials.access_key == "AKIAPROFILEEXAMPLE1"
 
@@ -169,7 +173,7 @@ def test_profile_must_exist(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> N
 def test_instance_profile_without_metadata_service_fails_clearly() -> None:
     # AWS_EC2_METADATA_DISABLED=true (conftest): no request leaves the machine.
     with pytest.raises(athena_jwt_dbapi.CredentialsError, match="No instance profile credentials"):
-        plan(CredentialsProvider="InstanceProfile", Region="us-east-1").provider.load()
+        resolve_parameters(CredentialsProvider="InstanceProfile", Region="us-east-1").provider.load()
 
 
 def test_a_broken_entry_point_warns_and_the_others_still_load(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,7 +183,7 @@ def test_a_broken_entry_point_warns_and_the_others_still_load(monkeypatch: pytes
     monkeypatch.setattr(registry, "_entry_points_loaded", False)
     try:
         with pytest.warns(RuntimeWarning, match="Broken .*could not be loaded"):
-            decided = plan(CredentialsProvider="FromPlugin", Region="us-east-1")
+            decided = resolve_parameters(CredentialsProvider="FromPlugin", Region="us-east-1")
         assert type(decided.provider).__name__ == "PluginProvider"
     finally:
         unregister_credentials_provider("FromPlugin")
@@ -187,5 +191,35 @@ def test_a_broken_entry_point_warns_and_the_others_still_load(monkeypatch: pytes
 
 def test_profile_region_is_used_when_region_is_not_given(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     use_profile(tmp_path, monkeypatch, "eu", "eu-central-1")
-    assert plan(CredentialsProvider="ProfileCredentials", ProfileName="eu").region == "eu-central-1"
-    assert plan(CredentialsProvider="ProfileCredentials", ProfileName="eu", Region="us-west-2").region == "us-west-2"
+    assert resolve_parameters(CredentialsProvider="ProfileCredentials", ProfileName="eu").region == "eu-central-1"
+    assert (
+        resolve_parameters(CredentialsProvider="ProfileCredentials", ProfileName="eu", Region="us-west-2").region
+        == "us-west-2"
+    )
+
+
+class HintedProvider(CredentialsProvider):
+    """A provider that is chosen by its own parameter and names a region: connect() asks it, nobody else."""
+
+    name = "Hinted"
+    selected_by = ("HintedKey",)
+    parameters = (Parameter("HintedKey", str, "Its key.", aliases=(Alias("hinted_key", False),)),)
+
+    @classmethod
+    def configured_region(cls, settings: Any) -> str | None:
+        return "ap-southeast-2" if settings["HintedKey"] == "sydney" else None
+
+    def load(self) -> Credentials:
+        return Credentials("AKIAHINTEDEXAMPLE12", "hinted-secret-key-value", None)
+
+
+def test_a_provider_owns_its_selection_and_region_hints() -> None:
+    register_credentials_provider(HintedProvider)
+    try:
+        resolved = resolve_parameters(hinted_key="sydney")
+        assert (resolved.provider.name, resolved.region) == ("Hinted", "ap-southeast-2")
+        with pytest.raises(ParameterError, match="Missing required connection property: Region") as error:
+            resolve_parameters(HintedKey="elsewhere")
+        assert error.value.parameter == "Region"
+    finally:
+        unregister_credentials_provider("Hinted")

@@ -8,8 +8,7 @@ from urllib.parse import parse_qs
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from athena_jwt_dbapi import CredentialsError
-from athena_jwt_dbapi._connect import plan
+from athena_jwt_dbapi import CredentialsError, resolve_parameters
 from athena_jwt_dbapi.credentials.jwt import JwtCredentialsProvider
 from athena_jwt_dbapi.redaction import Secret
 
@@ -47,7 +46,7 @@ def jwt_provider(**kwargs: Any) -> JwtCredentialsProvider:
         "Region": "eu-west-1",
         **kwargs,
     }
-    provider = plan(**parameters).provider
+    provider = resolve_parameters(**parameters).provider
     assert isinstance(provider, JwtCredentialsProvider)
     return provider
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from athena_jwt_dbapi import ParameterError
-from athena_jwt_dbapi._connect import plan
+from athena_jwt_dbapi import ParameterError, resolve_parameters
 from athena_jwt_dbapi.credentials.jwt import JwtCredentialsProvider
 from athena_jwt_dbapi.credentials.token_source import (
     CallableTokenSource,
@@ -26,7 +25,7 @@ BASE = {"CredentialsProvider": "JWT", "JwtRoleArn": ROLE_ARN, "JwtRoleSessionNam
 
 
 def provider(**kwargs: object) -> JwtCredentialsProvider:
-    built = plan(**{**BASE, **kwargs}).provider
+    built = resolve_parameters(**{**BASE, **kwargs}).provider
     assert isinstance(built, JwtCredentialsProvider)
     return built
 
@@ -85,7 +84,7 @@ def test_environment_is_the_last_resort(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(path))
     monkeypatch.setenv("AWS_ROLE_ARN", "arn:aws:iam::210987654321:role/from-env")
     monkeypatch.setenv("AWS_ROLE_SESSION_NAME", "env-session")
-    built = plan(CredentialsProvider="JWT", Region="us-east-1").provider
+    built = resolve_parameters(CredentialsProvider="JWT", Region="us-east-1").provider
     assert isinstance(built, JwtCredentialsProvider)
     assert built.role_arn == "arn:aws:iam::210987654321:role/from-env"
     assert built.session_name == "env-session"
@@ -104,7 +103,7 @@ def test_environment_session_name_defaults_like_botocore(tmp_path: Path, monkeyp
     path.write_text(unsigned_jwt())
     monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(path))
     monkeypatch.setenv("AWS_ROLE_ARN", ROLE_ARN)
-    built = plan(CredentialsProvider="JWT", Region="us-east-1").provider
+    built = resolve_parameters(CredentialsProvider="JWT", Region="us-east-1").provider
     assert isinstance(built, JwtCredentialsProvider)
     assert built.session_name.startswith("athena-jwt-dbapi-")
 
@@ -115,7 +114,7 @@ def test_bad_role_arn_from_environment(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(path))
     monkeypatch.setenv("AWS_ROLE_ARN", "not-an-arn-but-long-enough")
     with pytest.raises(ParameterError, match="AWS_ROLE_ARN"):
-        plan(CredentialsProvider="JWT", Region="us-east-1")
+        resolve_parameters(CredentialsProvider="JWT", Region="us-east-1")
 
 
 def test_missing_token_file_is_reported_with_its_path(tmp_path: Path) -> None:

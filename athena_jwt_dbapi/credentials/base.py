@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import aws
 from ..parameters.spec import Parameter
 
 if TYPE_CHECKING:  # botocore loads when the first connection is made, not at import
@@ -40,7 +41,9 @@ class CredentialsProvider(ABC):
 
     Subclasses set ``name`` (the ``CredentialsProvider`` value, matched case-insensitively),
     ``parameters`` (their own connection parameters) and, if they take
-    ``CredentialsProviderArguments``, ``accepts_arguments = True``. ``__init__`` may raise
+    ``CredentialsProviderArguments``, ``accepts_arguments = True``; everything else connect() must know
+    about a provider is asked of it here (``selected_by``, ``configured_region``), so adding a provider
+    touches its own module only. ``__init__`` may raise
     :class:`athena_jwt_dbapi.errors.ParameterError` for inconsistent values; ``load()`` returns
     credentials (a :class:`botocore.credentials.RefreshableCredentials` keeps itself fresh) or raises
     :class:`athena_jwt_dbapi.errors.CredentialsError`.
@@ -49,6 +52,16 @@ class CredentialsProvider(ABC):
     name: ClassVar[str]
     parameters: ClassVar[tuple[Parameter, ...]] = ()
     accepts_arguments: ClassVar[bool] = False
+    #: Its own parameters whose presence (under any alias) selects it when ``CredentialsProvider`` is not given.
+    selected_by: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def configured_region(cls, settings: Mapping[str, Any]) -> str | None:
+        """The region when ``Region`` is not given (called before the provider is built): the AWS SDKs' chain.
+
+        A provider whose configuration names a region (a profile) overrides this; no network call.
+        """
+        return aws.configured_region()
 
     def __init__(self, settings: Mapping[str, Any], context: ProviderContext) -> None:
         self.settings = settings

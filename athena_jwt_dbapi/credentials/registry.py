@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .._warn import warn
 from ..errors import InterfaceError, ParameterError
@@ -22,6 +24,9 @@ _lock = threading.RLock()
 _providers: dict[str, type[CredentialsProvider]] = {}
 _entry_points_loaded = False
 _RESERVED = {n.lower() for p in (*COMMON_PARAMETERS, *PYATHENA_OPTIONS) for n in p.names()}
+_SELECTOR_NAMES = {n.lower() for p in COMMON_PARAMETERS if p.name == "CredentialsProvider" for n in p.names()}
+#: The provider when ``CredentialsProvider`` is not given and no provider's ``selected_by`` parameter is.
+DEFAULT_PROVIDER = "DefaultChain"
 
 
 def register_credentials_provider(provider: type[CredentialsProvider], *, replace: bool = False) -> None:
@@ -106,3 +111,48 @@ def get_credentials_provider(name: str) -> type[CredentialsProvider]:
         f"named {name!r} is registered (known: {', '.join(known)})." + (f" Did you mean {hint}?" if hint else ""),
         parameter="CredentialsProvider",
     )
+
+
+def select_provider(sources: Sequence[Mapping[str, Any]]) -> type[CredentialsProvider]:
+    """The provider for what the user passed (``sources`` lowest precedence first), before the parameters are
+    resolved (they depend on it): ``CredentialsProvider`` if given, else the first registered provider one of
+    whose ``selected_by`` parameters is given, else :data:`DEFAULT_PROVIDER`."""
+    name = _last_given(sources, _SELECTOR_NAMES)
+    if name is not None:
+        return get_credentials_provider(name)
+    for provider in registered_credentials_providers().values():
+        selectors = {n.lower() for p in provider.parameters if p.name in provider.selected_by for n in p.names()}
+        if selectors and _last_given(sources, selectors) is not None:
+            return provider
+    return get_credentials_provider(DEFAULT_PROVIDER)
+
+
+def _last_given(sources: Sequence[Mapping[str, Any]], names: set[str]) -> Any:
+    """The value of any of ``names`` (lower-cased) in the last source that gives one (an empty string is absent)."""
+    found: Any = None
+    for source in sources:
+        for key, value in source.items():
+            if isinstance(key, str) and key.lower() in names and value not in (None, ""):
+                found = value
+    return found
+
+
+def foreign_parameters(provider: type[CredentialsProvider]) -> dict[str, str]:
+    """Lower-cased names of other providers' parameters → the provider that owns each, so that such a name gets
+    "belongs to the X credentials provider" rather than "unknown"."""
+    own = {n.lower() for p in provider.parameters for n in p.names()}
+    foreign: dict[str, str] = {}
+    for other in registered_credentials_providers().values():
+        if other is provider:
+            continue
+        for parameter in other.parameters:
+            for spelled in parameter.names():
+                if spelled.lower() not in own:
+                    foreign.setdefault(spelled.lower(), other.name)
+    return foreign
+
+
+def secret_parameter_names() -> frozenset[str]:
+    """Every spelling, lower-cased, of every secret parameter: the common ones and every registered provider's."""
+    parameters = [*COMMON_PARAMETERS, *(p for c in registered_credentials_providers().values() for p in c.parameters)]
+    return frozenset(name.lower() for p in parameters if p.secret for name in p.names())

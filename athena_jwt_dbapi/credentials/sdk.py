@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .. import aws
 from ..errors import CredentialsError, ParameterError
 from ..parameters.spec import Alias, Parameter, length, pattern
-from ..redaction import redact, register_secret
+from ..redaction import redact
 from . import cache
 from .base import CredentialsProvider, ProviderContext
 
@@ -21,6 +21,7 @@ class IAMCredentialsProvider(CredentialsProvider):
     """Static IAM keys (``User``/``Password``, as JDBC spells them), with an optional session token."""
 
     name = "IAMCredentials"
+    selected_by = ("User",)
     parameters = (
         Parameter(
             "User",
@@ -61,9 +62,7 @@ class IAMCredentialsProvider(CredentialsProvider):
     def load(self) -> Credentials:
         from botocore.credentials import Credentials
 
-        user, password, token = self.settings["User"], self.settings["Password"], self.settings.get("SessionToken")
-        for secret in (password, token):
-            register_secret(secret)
+        user, password, token = self.settings["User"], self.settings["Password"], self.settings["SessionToken"]
         # Cached like every identity, so that connections with the same keys share one session and clients.
         key = cache.cache_key(self.name, user, hashlib.sha256(f"{password}\x00{token}".encode()).hexdigest())
         return cache.get_or_create(key, lambda: Credentials(user, password, token))
@@ -109,11 +108,18 @@ class ProfileCredentialsProvider(CredentialsProvider):
             self._session = aws.new_botocore_session(profile)
             self._session.get_scoped_config()
         except ProfileNotFound:
-            raise ParameterError(
-                f"Invalid value specified for connection property: ProfileName. "
-                f"The profile {profile!r} is not in the AWS config files.",
-                parameter="ProfileName",
-            ) from None
+            raise _not_in_config_files(profile) from None
+
+    @classmethod
+    def configured_region(cls, settings: Mapping[str, Any]) -> str | None:
+        """The profile's region (after ``AWS_REGION``, as the SDKs read it)."""
+        from botocore.exceptions import ProfileNotFound
+
+        profile = settings["ProfileName"]
+        try:
+            return aws.configured_region(profile)
+        except ProfileNotFound:
+            raise _not_in_config_files(profile) from None
 
     def load(self) -> Credentials | None:
         from botocore.exceptions import BotoCoreError
@@ -124,6 +130,14 @@ class ProfileCredentialsProvider(CredentialsProvider):
             raise CredentialsError(
                 f"Profile {self.settings['ProfileName']!r} gave no credentials: {redact(str(error))}"
             ) from None
+
+
+def _not_in_config_files(profile: str) -> ParameterError:
+    return ParameterError(
+        f"Invalid value specified for connection property: ProfileName. The profile {profile!r} is not in the "
+        "AWS config files.",
+        parameter="ProfileName",
+    )
 
 
 class InstanceProfileProvider(CredentialsProvider):

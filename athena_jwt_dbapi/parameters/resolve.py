@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._warn import warn
-from ..errors import ParameterError
+from ..errors import ParameterError, ParameterNotAppliedWarning
 from ..redaction import REDACTED, redact, register_secret
 from .spec import Parameter
 
@@ -34,15 +34,25 @@ class Given:
 
 
 class Settings(Mapping[str, Any]):
-    """The resolved parameters by canonical name (defaults included); secrets are masked in ``repr``."""
+    """The resolved parameters by canonical name, every one of the connection's table present (``None`` or its
+    default when not given); secrets are masked in ``repr``.
+
+    Reading a name that is not one of the connection's parameters raises ``KeyError``, ``get()`` included:
+    a misspelt name in our code (or a provider's) must fail, not read as "not given".
+    """
 
     def __init__(self, values: Mapping[str, Any], parameters: Mapping[str, Parameter], given: set[str]):
         self._values = dict(values)
-        self._parameters = dict(parameters)
+        self.parameters: Mapping[str, Parameter] = dict(parameters)
         self._given = frozenset(given)
 
     def __getitem__(self, name: str) -> Any:
+        self._known(name)
         return self._values[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self[name]
+        return default if value is None else value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
@@ -52,11 +62,16 @@ class Settings(Mapping[str, Any]):
 
     def given(self, name: str) -> bool:
         """Whether the user set ``name`` (rather than it holding its default)."""
+        self._known(name)
         return name in self._given
+
+    def _known(self, name: str) -> None:
+        if name not in self._values:
+            raise KeyError(f"{name!r} is not a parameter of this connection")
 
     def __repr__(self) -> str:
         shown = {
-            name: (REDACTED if self._parameters[name].secret and value is not None else value)
+            name: (REDACTED if self.parameters[name].secret and value is not None else value)
             for name, value in self._values.items()
         }
         return f"Settings({shown!r})"
@@ -85,17 +100,6 @@ class _Names:
             parameter, _ = self.index[close[0]]
             return parameter.name
         return None
-
-
-def find_provider_name(sources: list[Mapping[str, Any]], names: tuple[str, ...]) -> Any:
-    """The CredentialsProvider value, looked up before the connection's parameters are known (kwargs last, so win)."""
-    lowered = {n.lower() for n in names}
-    found: Any = None
-    for source in sources:
-        for key, value in source.items():
-            if key.lower() in lowered and value not in (None, ""):
-                found = value
-    return found
 
 
 def _canonicalize(
@@ -241,12 +245,12 @@ def resolve(
     sources: list[tuple[str, Mapping[str, Any]]],
     parameters: tuple[Parameter, ...],
     foreign: Mapping[str, str],
-) -> tuple[Settings, list[str]]:
+) -> Settings:
     """Resolve ``sources`` (lowest precedence first) against ``parameters``.
 
     ``foreign`` maps lower-cased names of other providers' parameters to the provider that owns them,
-    so that such a name gets a precise message instead of "unknown". Returns the settings and the
-    not-applied notices to warn about.
+    so that such a name gets a precise message instead of "unknown". Giving a parameter that cannot apply
+    warns (once everything is resolved).
     """
     names = _Names(parameters)
     merged: dict[str, Given] = {}
@@ -263,4 +267,6 @@ def resolve(
     for parameter in parameters:
         if parameter.required and values.get(parameter.name) is None:
             raise ParameterError(f"Missing required connection property: {parameter.name}.", parameter=parameter.name)
-    return settings, notices
+    for notice in notices:
+        warn(notice, ParameterNotAppliedWarning)
+    return settings

@@ -32,6 +32,8 @@ class Parameter:
     ``applied`` says where the value goes (for the README table); ``not_applied`` is set for a JDBC
     parameter that has no meaning in Python: giving it warns with that reason instead of being dropped.
     ``kind`` is ``str``, ``int``, ``float``, ``bool`` or ``object`` (passed through untouched).
+    ``passed_as`` names the keyword argument of the connection (PyAthena's, or ours) that takes the value as
+    it is, when it is not None; a parameter without it is applied by the code that reads it.
     """
 
     name: str
@@ -51,6 +53,7 @@ class Parameter:
     extension: bool = field(default=False)
     #: For the README when a provider enforces required-ness itself (e.g. "yes, or AWS_ROLE_ARN").
     required_note: str = ""
+    passed_as: str = ""
 
     def names(self) -> tuple[str, ...]:
         return (self.name, *(alias.name for alias in self.aliases))

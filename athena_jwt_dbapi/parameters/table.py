@@ -13,6 +13,7 @@ from .spec import (
     S3_URI,
     Alias,
     Parameter,
+    Validator,
     a_class,
     all_of,
     endpoint,
@@ -55,6 +56,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         default="AwsDataCatalog",
         aliases=(Alias("catalog_name", deprecated=False),),
         applied="PyAthena catalog_name (QueryExecutionContext.Catalog)",
+        passed_as="catalog_name",
     ),
     Parameter(
         "Database",
@@ -63,6 +65,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         default="default",
         aliases=(Alias("Schema", deprecated=False), Alias("schema_name", deprecated=False)),
         applied="PyAthena schema_name (QueryExecutionContext.Database)",
+        passed_as="schema_name",
     ),
     Parameter(
         "WorkGroup",
@@ -71,6 +74,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         default="primary",
         aliases=(Alias("work_group", deprecated=False),),
         applied="PyAthena work_group",
+        passed_as="work_group",
     ),
     Parameter(
         "OutputLocation",
@@ -87,6 +91,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         aliases=(Alias("S3OutputEncOption"),),
         choices=("SSE_S3", "SSE_KMS", "CSE_KMS"),
         applied="PyAthena encryption_option",
+        passed_as="encryption_option",
     ),
     Parameter(
         "KmsKey",
@@ -94,6 +99,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         "KMS key for SSE_KMS / CSE_KMS; refused with any other EncryptionOption.",
         aliases=(Alias("S3OutputEncKMSKey"),),
         applied="PyAthena kms_key",
+        passed_as="kms_key",
     ),
     Parameter(
         "ExpectedBucketOwner",
@@ -116,6 +122,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         default=False,
         aliases=(Alias("result_reuse_enable", deprecated=False),),
         applied="PyAthena result_reuse_enable",
+        passed_as="result_reuse_enable",
     ),
     Parameter(
         "MaxResultReuseAgeInMinutes",
@@ -126,6 +133,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         maximum=10080,
         aliases=(Alias("result_reuse_minutes", deprecated=False),),
         applied="PyAthena result_reuse_minutes",
+        passed_as="result_reuse_minutes",
     ),
     Parameter(
         "ResultFetcher",
@@ -137,6 +145,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
         default="auto",
         choices=("auto", "S3", "GetQueryResults", "GetQueryResultsStream"),
         applied="rows after the first page of Cursor and DictCursor: S3 result file (auto, S3) or API pages",
+        passed_as="result_fetcher",
     ),
     Parameter(
         "FetchSize",
@@ -331,52 +340,63 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
     ),
 )
 
-#: PyAthena's Python-only options: passed to ``pyathena.connection.Connection`` as they are, once their
-#: type is checked (a wrong type would otherwise fail deep inside PyAthena with a TypeError).
-PYATHENA_OPTIONS: tuple[Parameter, ...] = tuple(
-    Parameter(name, kind, description, group="pyathena", validator=check, applied="passed to PyAthena as is")
-    for name, kind, description, check in (
-        ("cursor_class", object, "Default cursor class (PandasCursor, ArrowCursor, DictCursor, ...).", a_class),
-        ("cursor_kwargs", object, "Keyword arguments for every cursor.", instance_of(dict, meaning="a dict")),
-        (
-            "converter",
-            object,
-            "PyAthena type converter.",
-            instance_of("pyathena.converter:Converter", meaning="a pyathena Converter"),
-        ),
-        (
-            "formatter",
-            object,
-            "PyAthena parameter formatter.",
-            instance_of("pyathena.formatter:Formatter", meaning="a pyathena Formatter"),
-        ),
-        (
-            "retry_config",
-            object,
-            "PyAthena's RetryConfig for its own polling retries.",
-            instance_of("pyathena.util:RetryConfig", meaning="a pyathena.util.RetryConfig"),
-        ),
-        (
-            "config",
-            object,
-            "A botocore Config merged under the one built from the parameters.",
-            instance_of("botocore.config:Config", meaning="a botocore.config.Config"),
-        ),
-        (
-            "s3_config",
-            object,
-            "A botocore Config for the S3 client only.",
-            instance_of("botocore.config:Config", meaning="a botocore.config.Config"),
-        ),
-        (
-            "poll_interval",
-            float,
-            "PyAthena's fixed wait between status polls, in seconds; wins over the three polling parameters.",
-            lambda value: None if value > 0 else "It must be more than 0 seconds.",
-        ),
-        ("kill_on_interrupt", bool, "Stop the query on KeyboardInterrupt (default True).", None),
-        ("on_start_query_execution", object, "Callback with each query id.", CALLABLE),
-        ("on_poll", object, "Callback per poll.", CALLABLE),
-        ("glue_metadata_fallback", bool, "Answer throttled metadata requests from Glue.", None),
+
+def _option(name: str, kind: type, description: str, check: Validator | None, *, as_is: bool = True) -> Parameter:
+    """A PyAthena option: handed to PyAthena's Connection under its own name, unless ``as_is`` is False (the
+    driver merges it with what the parameters say)."""
+    applied = "passed to PyAthena as is" if as_is else "merged with what the parameters say"
+    return Parameter(
+        name, kind, description, group="pyathena", validator=check, applied=applied, passed_as=name if as_is else ""
     )
+
+
+#: PyAthena's Python-only options, once their type is checked (a wrong type would otherwise fail deep inside
+#: PyAthena with a TypeError).
+PYATHENA_OPTIONS: tuple[Parameter, ...] = (
+    _option("cursor_class", object, "Default cursor class (PandasCursor, ArrowCursor, DictCursor, ...).", a_class),
+    _option(
+        "cursor_kwargs", object, "Keyword arguments for every cursor.", instance_of(dict, meaning="a dict"), as_is=False
+    ),
+    _option(
+        "converter",
+        object,
+        "PyAthena type converter.",
+        instance_of("pyathena.converter:Converter", meaning="a pyathena Converter"),
+    ),
+    _option(
+        "formatter",
+        object,
+        "PyAthena parameter formatter.",
+        instance_of("pyathena.formatter:Formatter", meaning="a pyathena Formatter"),
+    ),
+    _option(
+        "retry_config",
+        object,
+        "PyAthena's RetryConfig for its own polling retries.",
+        instance_of("pyathena.util:RetryConfig", meaning="a pyathena.util.RetryConfig"),
+    ),
+    _option(
+        "config",
+        object,
+        "A botocore Config merged under the one built from the parameters.",
+        instance_of("botocore.config:Config", meaning="a botocore.config.Config"),
+        as_is=False,
+    ),
+    _option(
+        "s3_config",
+        object,
+        "A botocore Config for the S3 client only.",
+        instance_of("botocore.config:Config", meaning="a botocore.config.Config"),
+    ),
+    _option(
+        "poll_interval",
+        float,
+        "PyAthena's fixed wait between status polls, in seconds; wins over the three polling parameters.",
+        lambda value: None if value > 0 else "It must be more than 0 seconds.",
+        as_is=False,
+    ),
+    _option("kill_on_interrupt", bool, "Stop the query on KeyboardInterrupt (default True).", None),
+    _option("on_start_query_execution", object, "Callback with each query id.", CALLABLE),
+    _option("on_poll", object, "Callback per poll.", CALLABLE),
+    _option("glue_metadata_fallback", bool, "Answer throttled metadata requests from Glue.", None),
 )

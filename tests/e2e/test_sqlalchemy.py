@@ -77,3 +77,18 @@ def test_url_mapping(url: str, expected: dict[str, str]) -> None:
 def test_repeated_query_parameter_is_refused() -> None:
     with pytest.raises(db.ParameterError, match="more than once"):
         AthenaJwtDialect().create_connect_args(make_url("awsathena+jwt:///?Region=a&Region=b"))
+
+
+def test_the_compiler_sees_the_resolved_schema_and_catalog(local_athena: LocalAthena) -> None:
+    """PyAthena's DDL compiler reads the schema, catalog and results location from the dialect: the resolver's
+    values (aliases, connect_args and the table's defaults included), not guesses from the URL."""
+    engine = create_engine(engine_url(local_athena, database=""), connect_args={"schema_name": "default"})
+    assert engine.dialect._connect_options == {}  # nothing is guessed before a connection resolves them
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    assert engine.dialect._connect_options == {
+        "schema_name": "default",
+        "catalog_name": "AwsDataCatalog",
+        "s3_staging_dir": local_athena.output_location,
+    }
+    engine.dispose()

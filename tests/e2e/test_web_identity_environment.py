@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 import athena_jwt_dbapi as db
-from athena_jwt_dbapi._connect import plan
+from athena_jwt_dbapi import resolve_parameters
 from athena_jwt_dbapi.clients import configured_endpoint_url
 from athena_jwt_dbapi.local import LocalAthena
 from tests.helpers import ROLE_ARN, unsigned_jwt
 
 
 def _planned_region(**parameters: str) -> str | None:
-    return plan(
+    return resolve_parameters(
         CredentialsProvider="JWT",
         JwtWebIdentityToken=unsigned_jwt(),
         JwtRoleArn=ROLE_ARN,
