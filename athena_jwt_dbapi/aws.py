@@ -17,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .redaction import install_log_filter
+
 if TYPE_CHECKING:
     import boto3
     import botocore.session
@@ -70,12 +72,14 @@ def unsigned_client(service: str, region: str, endpoint_url: str | None, config:
 
     session = new_botocore_session()
     session.set_config_variable("sts_regional_endpoints", "regional")
-    return session.create_client(
+    client = session.create_client(
         service,
         region_name=region,
         endpoint_url=endpoint_url,
         config=config.merge(Config(signature_version=botocore.UNSIGNED)),
     )
+    install_log_filter()  # the loggers of the modules botocore loaded for it log its first request
+    return client
 
 
 class SharedSession:
@@ -129,6 +133,7 @@ def _client_sharing_session_class() -> type[boto3.Session]:
                 if found is None:
                     found = super().client(service_name, region_name=region_name, **kwargs)
                     self._clients[key] = found
+                    install_log_filter()  # the loggers of the modules botocore loaded for it
                 return found
 
         def close_clients(self) -> None:

@@ -1,7 +1,9 @@
-"""botocore settings derived from the parameters: endpoints, retries, timeouts, proxies, user agent.
+"""botocore settings derived from the parameters: endpoints, retries, timeouts, proxies, user agent, and the
+event handlers that add what PyAthena does not send (ExpectedBucketOwner, AclOption).
 
 One function per concern, each reading the resolved settings, so every client of a connection (Athena,
-S3, STS) gets the same retry policy and user agent and its own endpoint and proxy decision.
+S3, STS) gets the same retry policy and user agent and its own endpoint and proxy decision. A parameter
+that shapes the clients is applied here, and named in :data:`SESSION_SETTINGS`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from .redaction import register_secret
+from . import aws
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -69,9 +71,7 @@ def _proxy_url(settings: Mapping[str, Any]) -> str | None:
     if user:
         userinfo = quote(user, safe="")
         if password:
-            encoded = quote(password, safe="")
-            register_secret(encoded)
-            userinfo += ":" + encoded
+            userinfo += ":" + quote(password, safe="")  # masked too: redaction knows URL-encoded secrets
         userinfo += "@"
     port = settings.get("ProxyPort") or parts.port
     netloc = f"{userinfo}{parts.hostname}" + (f":{port}" if port else "")
@@ -91,6 +91,7 @@ def client_config(settings: Mapping[str, Any], service: str, region: str | None,
     """
     import pyathena
     from botocore.config import Config
+
     attempts = settings.get("NumRetries")
     retries: dict[str, Any] = {"mode": "standard"}
     if attempts is not None:
@@ -114,3 +115,50 @@ def client_config(settings: Mapping[str, Any], service: str, region: str | None,
     if base_agent:
         merged.user_agent_extra = f"{base_agent} {agent}"  # type: ignore[attr-defined]
     return merged
+
+
+#: Every setting this module reads for the Athena and S3 clients and their session's event handlers:
+#: connections share a session and its clients only when all of these are equal (see :mod:`.aws`).
+SESSION_SETTINGS = (
+    "AthenaEndpoint",
+    "S3Endpoint",
+    "NumRetries",
+    "NetworkTimeoutMillis",
+    "ProxyHost",
+    "ProxyPort",
+    "ProxyUsername",
+    "ProxyPassword",
+    "ProxyExemptHosts",
+    "ApplicationName",
+    "ExpectedBucketOwner",
+    "AclOption",
+)
+
+
+def session_key(settings: Mapping[str, Any]) -> str:
+    """A secret-free key of the settings that shape a session's clients (see :func:`.aws.shared_session`)."""
+    return aws.settings_digest(*(settings[name] for name in SESSION_SETTINGS))
+
+
+def add_result_configuration(session: Any, settings: Mapping[str, Any]) -> None:
+    """ExpectedBucketOwner and AclOption, which PyAthena does not send, via botocore's public events."""
+    owner = settings["ExpectedBucketOwner"]
+    acl = settings["AclOption"]
+    if not owner and not acl:
+        return
+
+    def add_configuration(params: dict[str, Any], **_: Any) -> None:
+        result = params.setdefault("ResultConfiguration", {})
+        if owner:
+            result.setdefault("ExpectedBucketOwner", owner)
+        if acl:
+            result.setdefault("AclConfiguration", {"S3AclOption": acl})
+
+    session.events.register("before-parameter-build.athena.StartQueryExecution", add_configuration)
+    if owner:
+
+        def add_owner(params: dict[str, Any], **_: Any) -> None:
+            params.setdefault("ExpectedBucketOwner", owner)
+
+        for operation in ("GetObject", "HeadObject", "ListObjectsV2", "ListObjects"):
+            session.events.register(f"before-parameter-build.s3.{operation}", add_owner)

@@ -13,11 +13,11 @@ from pyathena.connection import Connection as PyAthenaConnection
 from pyathena.cursor import Cursor as PyAthenaCursor
 
 from . import errors
-from .aws import SharedSession
+from .aws import SharedSession, settings_digest
 from .cursors import driver_cursor_class
 from .errors import ProgrammingError
 from .polling import PollSchedule
-from .redaction import install_log_filter
+from .redaction import install_log_filter, redact
 
 
 class Connection(PyAthenaConnection):  # type: ignore[type-arg]
@@ -114,6 +114,28 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
         )
         created._poll_schedule = self.poll_schedule
         return created
+
+    def run_connection_test(self) -> None:
+        """JDBC's ConnectionTest: ``SELECT 1``, so a broken configuration fails at ``connect()``.
+
+        It runs once per process per configuration (the shared session stands for the identity, region,
+        endpoints and client settings), and on an internal plain cursor: never through the user's cursor
+        class, cursor options or callbacks (an ``unload=True`` option would turn it into an UNLOAD, and a
+        user's ``on_start_query_execution`` would see a query they never ran). A failed test closes the
+        connection and is not remembered.
+        """
+        tested = self._shared_session.tested
+        configuration = settings_digest(self.work_group, self.catalog_name, self.schema_name, self.s3_staging_dir)
+        if configuration in tested:
+            return
+        try:
+            with self.internal_cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+        except errors.Error as error:
+            self.close()
+            raise errors.OperationalError(f"ConnectionTest (SELECT 1) failed: {redact(str(error))}") from None
+        tested.add(configuration)
 
     def close(self) -> None:
         """Close the connection; further use raises ProgrammingError. Closing twice is fine.

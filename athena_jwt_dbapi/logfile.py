@@ -10,8 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from typing import TYPE_CHECKING
 
+from .errors import ParameterError
 from .redaction import RedactingFilter
+
+if TYPE_CHECKING:
+    from .parameters import Settings
 
 FILE_NAME = "athena-jwt-dbapi.log"
 _LEVELS = {
@@ -53,3 +58,15 @@ def configure(directory: str | None, level_name: str, *, include_botocore: bool 
             if logger.getEffectiveLevel() > level:
                 logger.setLevel(level)
     return path
+
+
+def configure_from(settings: Settings) -> None:
+    """:func:`configure` from the ``LogPath`` and ``LogLevel`` parameters; a directory that cannot be made is
+    the user's ``LogPath`` error."""
+    try:
+        configure(settings["LogPath"], settings["LogLevel"], include_botocore=settings.given("LogLevel"))
+    except (OSError, ValueError) as error:
+        raise ParameterError(
+            f"Invalid value specified for connection property: LogPath. {type(error).__name__}: {error}",
+            parameter="LogPath",
+        ) from None

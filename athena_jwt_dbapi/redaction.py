@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import weakref
+from urllib.parse import quote
 
 REDACTED = "***"
 
@@ -61,11 +62,13 @@ class _SecretRegistry:
         self._ordered: tuple[str, ...] = ()
 
     def add(self, value: str | None) -> None:
+        """Remember ``value`` and its URL-encoded form (as in a proxy URL or a form-encoded request body)."""
         if not isinstance(value, str) or len(value) < _MIN_SECRET_LENGTH:
             return
+        forms = {value, quote(value, safe="")}
         with self._lock:
-            if value not in self._values:
-                self._values.add(value)
+            if not forms <= self._values:
+                self._values |= forms
                 self._ordered = tuple(sorted(self._values, key=len, reverse=True))
 
     def values(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 
 from athena_jwt_dbapi.clients import client_config, endpoint_url, is_proxy_exempt
-from athena_jwt_dbapi.redaction import redact
+from athena_jwt_dbapi.redaction import redact, register_secret
 
 
 def config(service: str = "athena", **settings: Any) -> Config:
@@ -43,6 +43,7 @@ def test_user_config_is_kept_under_ours() -> None:
 
 
 def test_proxy_url_with_credentials_is_encoded_and_registered_secret() -> None:
+    register_secret("p@ss:word")  # as resolving ProxyPassword, a secret parameter, does
     chosen = config(ProxyHost="proxy.corp", ProxyPort=3128, ProxyUsername="me@corp", ProxyPassword="p@ss:word")
     assert chosen.proxies == {"http": "http://me%40corp:p%40ss%3Aword@proxy.corp:3128"} | {
         "https": "http://me%40corp:p%40ss%3Aword@proxy.corp:3128"

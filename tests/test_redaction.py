@@ -35,6 +35,11 @@ def test_registered_values_are_masked_anywhere() -> None:
     assert redact("prefix opaque-value-Zq9 suffix") == f"prefix {REDACTED} suffix"
 
 
+def test_url_encoded_forms_of_registered_values_are_masked() -> None:
+    register_secret("opaque/token+with=Zq8")  # an OAuth token in a form-encoded STS body, a password in a proxy URL
+    assert redact("WebToken=opaque%2Ftoken%2Bwith%3DZq8&x=1") == f"WebToken={REDACTED}&x=1"
+
+
 def test_short_values_are_not_registered() -> None:
     register_secret("ab")
     assert redact("about") == "about"

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import aws
+from ..errors import CredentialsError, Error
 from ..parameters.spec import Parameter
+from ..redaction import redact, register_secret
 
 if TYPE_CHECKING:  # botocore loads when the first connection is made, not at import
     from botocore.config import Config
@@ -73,3 +75,23 @@ class CredentialsProvider(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def load_credentials(provider: CredentialsProvider) -> Credentials:
+    """The provider's credentials, fetched eagerly: a refused token fails here, not at the first query."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    credentials = provider.load()
+    if credentials is None:
+        raise CredentialsError(f"The {provider.name} credentials provider found no credentials.")
+    try:
+        frozen = credentials.get_frozen_credentials()
+    except Error:
+        raise
+    except (BotoCoreError, ClientError) as error:  # an SDK provider's deferred assume-role, SSO, ...
+        raise CredentialsError(
+            f"The {provider.name} credentials provider could not get credentials: {redact(str(error))}"
+        ) from None
+    register_secret(frozen.secret_key)  # a provider's later refreshes register their own (see .refreshing)
+    register_secret(frozen.token)
+    return credentials

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import CredentialsError, ParameterError
-from ..redaction import Secret, register_secret
+from ..redaction import Secret
 
 MIN_TOKEN_LENGTH = 4
 MAX_TOKEN_LENGTH = 20000
@@ -75,8 +75,7 @@ class LiteralTokenSource(TokenSource):
     renewable = False
 
     def __init__(self, token: str, parameter: str = "JwtWebIdentityToken") -> None:
-        register_secret(token)
-        self._token = token
+        self._token = token  # a secret parameter: registered when it was resolved
         self.parameter = parameter
 
     def _read_raw(self) -> str:
