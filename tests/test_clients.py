@@ -78,3 +78,51 @@ def test_exemption_of_an_endpoint_override() -> None:
 def test_endpoints_get_https_when_no_scheme(value: str, expected: str) -> None:
     assert endpoint_url({"AthenaEndpoint": value}, "athena") == expected
     assert endpoint_url({}, "athena") is None
+
+
+class Recording(dict[str, Any]):
+    """Settings that remember which names were read."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str) -> Any:
+        self.read.add(name)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.read.add(name)
+        return super().get(name, default)
+
+
+def test_every_setting_that_shapes_the_shared_clients_is_in_the_session_key() -> None:
+    """Connections share a session and its clients when their SESSION_SETTINGS are equal: a setting the
+    Athena or S3 client (or the session's event handlers) is built from, but missing there, would let two
+    connections with different values share clients."""
+    import boto3
+
+    from athena_jwt_dbapi.aws import new_botocore_session
+    from athena_jwt_dbapi.clients import SESSION_SETTINGS, add_result_configuration
+
+    settings = Recording(
+        {
+            "AthenaEndpoint": "athena.example.com",
+            "S3Endpoint": "http://127.0.0.1:9000",
+            "NumRetries": 2,
+            "NetworkTimeoutMillis": 1000,
+            "ProxyHost": "proxy.corp",
+            "ProxyPort": 3128,
+            "ProxyUsername": "me",
+            "ProxyPassword": "proxy-pass",
+            "ProxyExemptHosts": "*.internal",
+            "ApplicationName": "etl",
+            "ExpectedBucketOwner": "123456789012",
+            "AclOption": "BUCKET_OWNER_FULL_CONTROL",
+        }
+    )
+    for service in ("athena", "s3"):
+        client_config(settings, service, "eu-west-1")
+        endpoint_url(settings, service)
+    add_result_configuration(boto3.Session(botocore_session=new_botocore_session()), settings)
+    assert settings.read == set(SESSION_SETTINGS)
