@@ -110,15 +110,43 @@ def test_windows_follow_the_lifetime_actually_granted() -> None:
     assert fetch.calls == 2
 
 
-def test_guard_botocore_still_reads_the_window_attributes() -> None:
-    """We override botocore's private window attributes; fail loudly if botocore renames them."""
-    assert hasattr(RefreshableCredentials, "_advisory_refresh_timeout")
-    assert hasattr(RefreshableCredentials, "_mandatory_refresh_timeout")
+def test_windows_follow_each_refresh() -> None:
+    """A one-hour session refreshed into 900 s credentials (the role's maximum lowered meanwhile) gets 225/150 s
+    windows for them, not the 900/600 s of the first credentials (which would refresh on every request)."""
     clock = Clock()
     fetch = Fetcher(clock, 3600)
     credentials = ScaledRefreshableCredentials(fetch, method="test", clock=clock)
-    assert credentials.refresh_needed() is False
-    credentials._lifetime = 10_000_000  # windows capped at 900/600 s
+    clock.now += timedelta(seconds=3600 - 800)  # the advisory window (900 s) of the first credentials
+    fetch.lifetime = 900
+    assert credentials.get_frozen_credentials().access_key == "ASIA0000000000000002"
+    clock.now += timedelta(seconds=900 - 300)  # 300 s left: outside the new 225 s advisory window
+    credentials.get_frozen_credentials()
+    assert fetch.calls == 2
+    clock.now += timedelta(seconds=100)  # 200 s left: inside it
+    assert credentials.get_frozen_credentials().access_key == "ASIA0000000000000003"
+
+
+def test_guard_botocore_keeps_the_windows_where_its_public_arguments_put_them() -> None:
+    """The first windows go through botocore's public advisory_timeout/mandatory_timeout arguments; a refresh
+    replaces them in the attributes those arguments set. Fail loudly if botocore stops storing or reading the
+    windows there."""
+    plain = RefreshableCredentials(
+        "AKID",
+        "secret",
+        "token",
+        Clock()() + timedelta(hours=1),
+        lambda: {},
+        "test",
+        advisory_timeout=7,
+        mandatory_timeout=3,
+    )
+    assert (plain._advisory_refresh_timeout, plain._mandatory_refresh_timeout) == (7, 3)
+    clock = Clock()
+    credentials = ScaledRefreshableCredentials(Fetcher(clock, 3600), method="test", clock=clock)
+    assert (credentials._advisory_refresh_timeout, credentials._mandatory_refresh_timeout) == (900, 600)
+    credentials._advisory_refresh_timeout = 100  # what a refresh does
     clock.now += timedelta(seconds=3600 - 800)
-    assert credentials.refresh_needed() is True  # advisory (900 s) reached
-    assert credentials.refresh_needed(credentials._mandatory_refresh_timeout) is False
+    assert credentials.refresh_needed() is False  # botocore reads the advisory window from the attribute
+    clock.now += timedelta(seconds=750)
+    assert credentials.refresh_needed() is True
+    assert credentials.refresh_needed(credentials._mandatory_refresh_timeout) is True

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .. import aws
 from ..errors import CredentialsError, ParameterError
 from ..parameters.spec import CALLABLE, Alias, Parameter, all_of, length, pattern
-from ..redaction import Secret, redact, register_secret
+from ..redaction import Secret, redact
 from . import cache
 from .base import CredentialsProvider, ProviderContext
 from .token_source import (
@@ -248,8 +248,6 @@ class JwtCredentialsProvider(CredentialsProvider):
                 role_arn=self.role_arn,
             ) from None
         credentials = response["Credentials"]
-        register_secret(credentials["SecretAccessKey"])
-        register_secret(credentials["SessionToken"])
         return {
             "access_key": credentials["AccessKeyId"],
             "secret_key": credentials["SecretAccessKey"],

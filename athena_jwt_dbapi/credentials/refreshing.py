@@ -6,8 +6,11 @@ means a refresh on every request (botocore #2189). Here the windows are a quarte
 lifetime the last refresh actually got, capped at botocore's values: a 900 s session is used for 675 s
 before the first advisory refresh, a one-hour session behaves exactly like botocore's default.
 
-The windows are read by botocore from ``_advisory_refresh_timeout`` / ``_mandatory_refresh_timeout``;
-``tests/test_refresh.py`` fails loudly if botocore stops reading those names.
+botocore's public ``advisory_timeout`` / ``mandatory_timeout`` arguments set the windows once, at
+construction; a refresh may grant another lifetime (a role's maximum session lowered, an issuer that
+shortens tokens), so each refresh sets the attributes those arguments set, ``_advisory_refresh_timeout``
+and ``_mandatory_refresh_timeout``. ``tests/test_refresh.py`` fails loudly if botocore stops storing or
+reading them there (the first windows would still be right, through the public arguments).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from botocore.credentials import RefreshableCredentials
+
+from ..redaction import register_secret
 
 ADVISORY_CAP_SECONDS = 15 * 60
 MANDATORY_CAP_SECONDS = 10 * 60
@@ -54,29 +59,34 @@ class ScaledRefreshableCredentials(RefreshableCredentials):
         self._clock = clock
         self._lifetime = 0.0
         metadata = self._fetch_and_measure()
+        advisory, mandatory = refresh_windows(self._lifetime)
         super().__init__(
             access_key=metadata["access_key"],
             secret_key=metadata["secret_key"],
             token=metadata["token"],
             expiry_time=_parse_expiry(metadata["expiry_time"]),
-            refresh_using=self._fetch_and_measure,
+            refresh_using=self._refetch,
             method=method,
             time_fetcher=clock,
+            # Seconds as floats (a credential of the local stack may live 0.3 s); botocore only compares them,
+            # its stubs say int.
+            advisory_timeout=advisory,  # type: ignore[arg-type]
+            mandatory_timeout=mandatory,  # type: ignore[arg-type]
         )
 
     def _fetch_and_measure(self) -> Metadata:
         metadata = self._fetch()
+        register_secret(metadata["secret_key"])  # every set of credentials, the first and each refresh
+        register_secret(metadata["token"])
         expiry = _parse_expiry(metadata["expiry_time"])
         self._lifetime = (expiry - self._clock()).total_seconds()
         return metadata
 
-    @property
-    def _advisory_refresh_timeout(self) -> float:
-        return refresh_windows(self._lifetime)[0]
-
-    @property
-    def _mandatory_refresh_timeout(self) -> float:
-        return refresh_windows(self._lifetime)[1]
+    def _refetch(self) -> Metadata:
+        """A refresh: new credentials, and windows for the lifetime they were granted."""
+        metadata = self._fetch_and_measure()
+        self._advisory_refresh_timeout, self._mandatory_refresh_timeout = refresh_windows(self._lifetime)
+        return metadata
 
     def __repr__(self) -> str:
         # Never raises, even half-built (a failed first fetch): tracebacks that show locals call it.
