@@ -48,7 +48,8 @@ def _pyathena_connection(resolved: ResolvedParameters, shared: aws.SharedSession
 
     settings = resolved.settings
     poll_interval, schedule = rules.polling(settings)
-    passed = {p.passed_as: settings[name] for name, p in settings.parameters.items() if p.passed_as}
+    # Every parameter whose row names the connection argument that takes it as it is (``passed_as``).
+    passed = {p.passed_as: settings[p.name] for p in settings.parameters.values() if p.passed_as}
     connection = Connection(
         shared_session=shared,
         credentials_provider=resolved.provider.name,
