@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, overload
@@ -159,6 +159,8 @@ class Execution:
     reused: bool = False
     reuse_requested: JsonDict = field(default_factory=dict)
     cancel: Cancellation = field(default_factory=Cancellation)
+    #: The worker running the query (None for a reused result): done once the engine has let go of it.
+    work: Future[None] | None = None
 
     @property
     def reuse_key(self) -> tuple[str, str, str, str, tuple[str, ...]]:
@@ -331,7 +333,7 @@ class AthenaService:
             if previous is not None:
                 self._reuse(execution, previous)
                 return {"QueryExecutionId": execution.id}
-        self._pool.submit(self._run, execution)
+        execution.work = self._pool.submit(self._run, execution)
         return {"QueryExecutionId": execution.id}
 
     def _new_execution(self, query: str, body: JsonDict) -> Execution:

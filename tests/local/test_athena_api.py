@@ -160,7 +160,9 @@ def test_stop_slow_query_is_cancelled(client: Any, service: AthenaService) -> No
         assert wait(client, qid)["Status"]["State"] == "CANCELLED"
     finally:
         service.query_delay = 0.0
-    time.sleep(0.1)
+    work = service.execution(qid).work
+    assert work is not None
+    work.result(timeout=10)  # the worker has let go of the query: anything it would have created exists now
     assert service.engine.get_table("sales", "never") is None
 
 
