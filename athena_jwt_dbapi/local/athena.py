@@ -21,11 +21,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, overload
 
 from werkzeug.wrappers import Request, Response
 
+from athena_jwt_dbapi.local.clock import utc_now
 from athena_jwt_dbapi.local.engine import (
     CATALOG,
     Cancellation,
@@ -82,10 +83,6 @@ def _epoch(value: datetime | None) -> float | None:
     return None if value is None else value.timestamp()
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def split_s3_url(url: str) -> tuple[str, str]:
     """``s3://bucket/a/b`` -> (``bucket``, ``a/b``)."""
     match = re.fullmatch(r"s3://([^/]+)/?(.*)", url)
@@ -128,7 +125,7 @@ class WorkGroup:
     output_location: str | None = None
     enforce: bool = False
     description: str = ""
-    created: datetime = field(default_factory=_now)
+    created: datetime = field(default_factory=utc_now)
 
 
 @dataclass
@@ -145,7 +142,7 @@ class Execution:
     output_base: str
     statement_type: str
     substatement_type: str
-    submitted: datetime = field(default_factory=_now)
+    submitted: datetime = field(default_factory=utc_now)
     state: str = "QUEUED"
     reason: str | None = None
     failure: QueryFailure | None = None
@@ -386,7 +383,7 @@ class AthenaService:
         if not reuse.get("Enabled"):
             return None
         max_age = float(reuse.get("MaxAgeInMinutes", 60)) * 60
-        now = _now()
+        now = utc_now()
         candidates = [
             ex
             for ex in self._executions.values()
@@ -409,7 +406,7 @@ class AthenaService:
         execution.data_bytes = 0
         execution.reused = True
         execution.state = "SUCCEEDED"
-        execution.completed = _now()
+        execution.completed = utc_now()
 
     def _run(self, execution: Execution) -> None:
         """Worker: wait out the configured delays, run the engine, write the result, publish state."""
@@ -478,7 +475,7 @@ class AthenaService:
             if execution.state != "RUNNING":  # cancelled meanwhile: discard the result
                 return
             execution.engine_ms = elapsed
-            execution.completed = _now()
+            execution.completed = utc_now()
             execution.output_location = location
             if failure is not None:
                 execution.state, execution.failure, execution.reason = "FAILED", failure, failure.reason
@@ -508,7 +505,7 @@ class AthenaService:
                 "Retryable": ex.failure.error_category == 1,
                 "ErrorMessage": ex.failure.reason,
             }
-        total = int(((ex.completed or _now()) - ex.submitted).total_seconds() * 1000)
+        total = int(((ex.completed or utc_now()) - ex.submitted).total_seconds() * 1000)
         result_configuration = dict(ex.result_configuration)
         result_configuration["OutputLocation"] = ex.output_location or ex.default_location()
         described: JsonDict = {
@@ -566,7 +563,7 @@ class AthenaService:
             if ex.state not in TERMINAL_STATES:
                 ex.state = "CANCELLED"
                 ex.reason = "Query cancelled by user"
-                ex.completed = _now()
+                ex.completed = utc_now()
             else:
                 return {}
         ex.cancel.cancel()  # interrupts the engine's DuckDB work for this query

@@ -12,7 +12,8 @@ import re
 
 from sqlglot import exp
 
-from .catalog import CATALOG, EXTERNAL, ICEBERG, MANAGED, VIEW, Partition, Storage, TableEntry, now
+from .catalog import CATALOG, EXTERNAL, ICEBERG, MANAGED, VIEW, Partition, Storage, TableEntry
+from .clock import utc_now
 from .core import (
     IDENT,
     NAME,
@@ -319,7 +320,7 @@ def _declared_table(
         storage = Storage(location, PARQUET_SERDE, *STORED_AS["PARQUET"][:2])
         return TableEntry(db, name, ICEBERG, columns, [], parameters, storage, comment)
     storage = storage_from_properties(properties, location)
-    return TableEntry(db, name, EXTERNAL, columns, partition_keys, parameters, storage, comment, create_time=now())
+    return TableEntry(db, name, EXTERNAL, columns, partition_keys, parameters, storage, comment, create_time=utc_now())
 
 
 def _partition_specs(text: str, entry: TableEntry, sql: str) -> list[tuple[tuple[str, ...], str | None]]:
