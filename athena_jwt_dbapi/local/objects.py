@@ -3,8 +3,8 @@
 Athena reads a table's files from S3 at query time and writes INSERT, CTAS and UNLOAD output back to
 S3. The engine does the same through an fsspec filesystem registered with DuckDB under its own
 protocol (:data:`PROTOCOL`), so DuckDB's CSV, JSON and Parquet readers and its ``COPY ... TO`` see the
-local S3: for the stack, moto's S3 reached with PyAthena's boto3-based fsspec filesystem; for an engine
-on its own, fsspec's in-memory filesystem. ``s3://bucket/key`` becomes ``<PROTOCOL>://bucket/key``;
+local S3: for the stack, moto's S3 reached in-process by PyAthena's boto3-based fsspec filesystem; for
+an engine on its own, fsspec's in-memory filesystem. ``s3://bucket/key`` becomes ``<PROTOCOL>://bucket/key``;
 DuckDB's own ``s3://`` support (httpfs) is never involved, so nothing leaves the process.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 __all__ = ["PROTOCOL", "ObjectStore", "S3File", "split_s3_url"]
@@ -51,21 +52,15 @@ class ObjectStore:
         self._has_buckets = has_buckets
 
     @classmethod
-    def for_endpoint(cls, endpoint_url: str, *, region: str = "us-east-1") -> ObjectStore:
-        """S3 at ``endpoint_url`` (the stack's moto server, which needs no real credentials)."""
+    def for_client(cls, client: Any) -> ObjectStore:
+        """S3 through the boto3 ``client`` (the stack's in-process client of moto)."""
         from pyathena.filesystem.s3 import S3FileSystem
+        from pyathena.util import RetryConfig
 
         filesystem_class = type("LocalS3FileSystem", (S3FileSystem,), {"protocol": (PROTOCOL,)})
-        filesystem = filesystem_class(
-            endpoint_url=endpoint_url,
-            key="local-engine",
-            secret="local-engine",
-            region_name=region,
-            skip_instance_cache=True,
-            client_kwargs={"region_name": region},
-            config_kwargs={"s3": {"addressing_style": "path"}, "retries": {"total_max_attempts": 2}},
-        )
-        return cls(filesystem)
+        # PyAthena's filesystem takes its client from a connection, of which it reads these two attributes.
+        connection = SimpleNamespace(s3_client=client, retry_config=RetryConfig(attempt=1))
+        return cls(filesystem_class(connection=connection, skip_instance_cache=True))
 
     @classmethod
     def in_memory(cls) -> ObjectStore:

@@ -1,0 +1,47 @@
+"""The offline stack as a security boundary (issue 10, items 11-13): a query cannot reach the host's files,
+no port of the stack serves data without a signature, and an execution parameter is one value.
+
+Each test names the item it holds to.
+"""
+
+from __future__ import annotations
+
+import http.client
+import uuid
+
+import psutil
+
+from athena_jwt_dbapi.local import LocalAthena
+
+# --- 12. every port authenticates -----------------------------------------------------------------------------
+
+
+def _listening_ports() -> set[int]:
+    """The TCP ports this process listens on, as the operating system sees them."""
+    return {c.laddr.port for c in psutil.Process().net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN}
+
+
+def _unsigned_get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_no_port_of_the_stack_serves_s3_data_without_a_signature() -> None:
+    before = _listening_ports()
+    with LocalAthena() as stack:
+        opened = _listening_ports() - before
+        bucket = f"boundary-{uuid.uuid4().hex[:12]}"
+        stack.s3.create_bucket(bucket)
+        stack.s3.put_object(bucket, "secret.csv", b"id,password\n1,hunter2\n")
+        endpoints = (stack.issuer_url, stack.sts_endpoint, stack.athena_endpoint, stack.s3_endpoint)
+        assert {int(url.rsplit(":", 1)[1]) for url in endpoints} <= opened  # the discovery sees the stack
+        for port in sorted(opened):
+            for path in (f"/{bucket}?list-type=2", f"/{bucket}/secret.csv", f"/{bucket}"):
+                status, body = _unsigned_get(port, path)
+                assert status >= 400, (port, path, status)
+                assert b"secret.csv" not in body and b"hunter2" not in body, (port, path)
