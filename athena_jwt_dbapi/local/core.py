@@ -5,6 +5,11 @@ from different Athena connections run concurrently; :class:`Cancellation` interr
 query's connection; the memory limit is DuckDB's ``memory_limit`` plus a bound on the rows a query
 returns. References to external tables become scans of their S3 files (:mod:`.scan`) and references
 to views become the views' queries, so a query always reads what is in S3 now.
+
+Like Athena, a query sees no filesystem: once the engine has registered its S3 (and the private area
+where it hands DuckDB the files an operator loads), DuckDB's external access is turned off for good, so
+``read_text('/etc/passwd')``, ``glob``, ``COPY ... TO '/tmp/x'``, ``ATTACH`` and ``INSTALL`` fail, and
+those two filesystems are all that DuckDB opens.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlglot import exp
 from .catalog import CATALOG, EXTERNAL, ICEBERG, MANAGED, VIEW, Catalog, Partition, TableEntry
 from .failures import QueryFailure, locate, map_duckdb_error
 from .hive import glue_parameters
-from .objects import ObjectStore
+from .objects import LOAD_PROTOCOL, PROTOCOL, ObjectStore
 from .rendering import ColumnInfo, QueryOutcome, TableInfo, hive_type, to_text
 from .scan import partition_literal, prune, scan_table
 from .translate import ENGINE_RELATION, duckdb_type, parse_trino, translate
@@ -187,7 +192,14 @@ class EngineCore:
         self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS {CATALOG}."default"')
         self.catalog = Catalog()
         self.objects = object_store or ObjectStore.in_memory()
+        if self.objects.protocol != PROTOCOL:
+            raise ValueError(f"the engine's object store must use the protocol {PROTOCOL}")
         self.objects.register(self._conn)
+        self._staging = ObjectStore.in_memory(LOAD_PROTOCOL)
+        self._staging.register(self._conn)
+        # One way: DuckDB cannot turn it back on. The allowed prefixes must follow the registrations.
+        self._conn.execute(f"SET allowed_directories = ['{PROTOCOL}://', '{LOAD_PROTOCOL}://']")
+        self._conn.execute("SET enable_external_access = false")
         self._memory_limit = 0
         self.memory_limit = memory_limit
 
@@ -210,9 +222,11 @@ class EngineCore:
 
     def use_object_store(self, store: ObjectStore) -> None:
         """Read and write table data through ``store`` from now on (the stack's S3 once it has started)."""
+        if store.protocol != PROTOCOL:
+            raise ValueError(f"the engine's object store must use the protocol {PROTOCOL}")
         with self._cursor_lock:
             with contextlib.suppress(Exception):
-                self._conn.unregister_filesystem(self.objects.filesystem.protocol[0])
+                self._conn.unregister_filesystem(PROTOCOL)
             store.register(self._conn)
         self.objects = store
 

@@ -22,8 +22,10 @@ Known differences from Athena are listed in :data:`SEMANTIC_DIFFERENCES` (and th
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from sqlglot import exp
 
@@ -124,22 +126,31 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
         raise QueryFailure("NOT_SUPPORTED", f"Statement not supported: {text.split()[0].upper()}", position=(1, 1))
 
     def load_csv(self, table: str, path: str, *, database: str = "default") -> int:
-        """Create (or replace) ``database.table`` from a CSV file; returns the row count."""
+        """Create (or replace) ``database.table`` from a local CSV file; returns the row count."""
         return self._load(table, database, "read_csv_auto", path)
 
     def load_parquet(self, table: str, path: str, *, database: str = "default") -> int:
-        """Create (or replace) ``database.table`` from a Parquet file; returns the row count."""
+        """Create (or replace) ``database.table`` from a local Parquet file; returns the row count."""
         return self._load(table, database, "read_parquet", path)
 
     # ---- loading files -----------------------------------------------------------------------------
 
     def _load(self, table: str, database: str, reader: str, path: str) -> int:
+        """DuckDB opens no local path, so the operator's file is read here and handed to it in memory."""
         db, name = database.lower(), table.lower()
-        with self._ddl_lock, self._cursor() as cursor:
-            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{quote_ident(db)}")
-            cursor.execute(f"CREATE OR REPLACE TABLE {qualified(db, name)} AS SELECT * FROM {reader}(?)", [path])
-            self.catalog.put(TableEntry(db, name, MANAGED))
-            row = cursor.execute(f"SELECT count(*) FROM {qualified(db, name)}").fetchone()
+        staged = f"s3://{uuid.uuid4().hex}/{Path(path).name}"
+        self._staging.write(staged, Path(path).read_bytes())
+        try:
+            with self._ddl_lock, self._cursor() as cursor:
+                cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{quote_ident(db)}")
+                cursor.execute(
+                    f"CREATE OR REPLACE TABLE {qualified(db, name)} AS SELECT * FROM {reader}(?)",
+                    [self._staging.duck_path(staged)],
+                )
+                self.catalog.put(TableEntry(db, name, MANAGED))
+                row = cursor.execute(f"SELECT count(*) FROM {qualified(db, name)}").fetchone()
+        finally:
+            self._staging.remove(staged)
         return int(row[0]) if row else 0
 
     # ---- statement handlers ----------------------------------------------------------------------

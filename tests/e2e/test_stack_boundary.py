@@ -8,10 +8,30 @@ from __future__ import annotations
 
 import http.client
 import uuid
+from pathlib import Path
 
 import psutil
+import pytest
 
+import athena_jwt_dbapi as db
 from athena_jwt_dbapi.local import LocalAthena
+
+# --- 11. no filesystem ------------------------------------------------------------------------------------------
+
+
+def test_a_query_cannot_read_a_file_of_the_host(local_athena: LocalAthena, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("hunter2-on-the-host")
+    with db.connect(**local_athena.connect_parameters()) as conn, conn.cursor() as cursor:
+        for function in ("read_text", "read_blob", "read_csv_auto"):
+            sql = f"SELECT * FROM {function}('{secret}')"
+            with pytest.raises(db.DatabaseError) as info:
+                cursor.execute(sql)
+            assert f"FUNCTION_NOT_FOUND: line 1:15: Function '{function}' not registered" in str(info.value)
+            assert "hunter2" not in str(info.value)
+        cursor.execute("SELECT 1")  # the engine still answers
+        assert cursor.fetchall() == [(1,)]
+
 
 # --- 12. every port authenticates -----------------------------------------------------------------------------
 

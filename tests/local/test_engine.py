@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from athena_jwt_dbapi.local.engine import (
@@ -212,7 +213,8 @@ def test_load_csv_and_parquet(engine: QueryEngine, tmp_path: Path) -> None:
     source.write_text("id,name\n1,ann\n2,bob\n")
     assert engine.load_csv("people", str(source)) == 2
     parquet = tmp_path / "people.parquet"
-    engine._conn.execute(f"COPY (SELECT * FROM awsdatacatalog.\"default\".people) TO '{parquet}' (FORMAT parquet)")
+    with duckdb.connect() as writer:  # the engine's own DuckDB writes no local file
+        writer.execute(f"COPY (SELECT * FROM read_csv_auto('{source}')) TO '{parquet}' (FORMAT parquet)")
     engine.execute("CREATE DATABASE lake")
     assert engine.load_parquet("people", str(parquet), database="lake") == 2
     assert engine.execute("SELECT name FROM people ORDER BY id", database="lake").rows == [("ann",), ("bob",)]
