@@ -29,7 +29,6 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from .binding import bind_parameters, classify, strip_comments
 from .catalog import CATALOG, MANAGED, TableEntry
 from .core import DEFAULT_MEMORY_LIMIT, Cancellation, Query, qualified, quote_ident
 from .ddl import DdlStatements
@@ -46,6 +45,7 @@ from .rendering import (
     to_result_csv,
     to_result_text,
 )
+from .statement_text import bind_parameters, classify, prepare
 from .translate import parse_trino, translate
 from .utility import UtilityStatements
 
@@ -113,10 +113,7 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
         """
         if catalog.lower() != CATALOG:
             raise QueryFailure("CATALOG_NOT_FOUND", f"Catalog '{catalog}' does not exist")
-        bound = bind_parameters(sql, execution_parameters)
-        text = strip_comments(bound)
-        if not text:
-            raise QueryFailure("SYNTAX_ERROR", "mismatched input '<EOF>'", position=(1, 1))
+        text = prepare(sql, execution_parameters).text
         query = Query(text, database.lower(), cancel or Cancellation())
         with quiet_sqlglot():
             for handler in self._handlers():

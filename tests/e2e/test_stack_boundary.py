@@ -33,6 +33,19 @@ def test_a_query_cannot_read_a_file_of_the_host(local_athena: LocalAthena, tmp_p
         assert cursor.fetchall() == [(1,)]
 
 
+# --- 13. an execution parameter is one value ----------------------------------------------------------------------
+
+
+def test_a_qmark_parameter_cannot_rewrite_the_statement(local_athena: LocalAthena) -> None:
+    with db.connect(**local_athena.connect_parameters()) as conn, conn.cursor() as cursor:
+        with pytest.raises(db.DatabaseError) as info:
+            cursor.execute("SELECT ? AS v", ["1 AS v, 'injected' AS w --"], paramstyle="qmark")
+        assert "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression" in str(info.value)
+        cursor.execute("SELECT ? * 2 AS v, ? AS w", ["1 + 1", "'it''s -- not a comment'"], paramstyle="qmark")
+        assert cursor.fetchall() == [(4, "it's -- not a comment")]
+        assert [d[0] for d in cursor.description] == ["v", "w"]
+
+
 # --- 12. every port authenticates -----------------------------------------------------------------------------
 
 

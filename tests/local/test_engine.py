@@ -232,6 +232,46 @@ def test_execution_parameters(engine: QueryEngine, params: list[str], expected: 
     assert engine.execute(sql, execution_parameters=params).rows == expected
 
 
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        ("SELECT ? * 2", ["1 + 1"], [("4",)]),  # one expression: (1 + 1) * 2, not 1 + 1 * 2
+        ("SELECT 10 -?", ["-1"], [("11",)]),  # not "10 --1", a comment
+        ("SELECT ?, 'after'", ["'x' -- a comment ends the parameter, not the statement"], [("x", "after")]),
+        ("SELECT date_add('day', 1, ?)", ["DATE '2024-01-31'"], [("2024-02-01",)]),
+    ],
+)
+def test_each_execution_parameter_is_bound_as_one_expression(
+    engine: QueryEngine, sql: str, params: list[str], expected: list[tuple[str, ...]]
+) -> None:
+    assert engine.execute(sql, execution_parameters=params).rows == expected
+
+
+@pytest.mark.parametrize(
+    ("parameter", "reason"),
+    [
+        (
+            "1 AS v, 'injected' AS w --",
+            "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression, as in EXECUTE ... "
+            "USING: mismatched input 'AS'",
+        ),
+        ("1) UNION SELECT (2", "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression"),
+        ("1; DROP TABLE t", "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression"),
+        ("", "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression"),
+        ("(SELECT max(a) FROM t)", "EXPRESSION_NOT_CONSTANT: line 1:8: Constant expression cannot contain a subquery"),
+        ("a", "EXPRESSION_NOT_CONSTANT: line 1:8: Constant expression cannot contain column references"),
+    ],
+)
+def test_an_execution_parameter_that_is_not_one_constant_is_refused(
+    engine: QueryEngine, parameter: str, reason: str
+) -> None:
+    """As Trino's EXECUTE ... USING: a parameter is one value, never more SQL (issue 10, item 13)."""
+    engine.execute("CREATE TABLE IF NOT EXISTS t AS SELECT 1 AS a")
+    with pytest.raises(QueryFailure) as info:
+        engine.execute("SELECT ? AS v FROM t", execution_parameters=[parameter])
+    assert info.value.reason.startswith(reason)
+
+
 def test_execution_parameter_count_mismatch(engine: QueryEngine) -> None:
     with pytest.raises(QueryFailure) as info:
         engine.execute("SELECT ?, ?", execution_parameters=["1"])
