@@ -35,6 +35,7 @@ from athena_jwt_dbapi.local.engine import (
     QueryOutcome,
     TableInfo,
     classify,
+    output_kind,
     to_result_csv,
     to_result_text,
 )
@@ -164,7 +165,7 @@ class Execution:
         return (self.query, self.database, self.catalog.lower(), self.workgroup, tuple(self.parameters))
 
     def default_location(self) -> str:
-        ext = "txt" if self.statement_type in ("DDL", "UTILITY") and self.substatement_type != "EXPLAIN" else "csv"
+        ext = output_kind(self.statement_type, self.substatement_type)
         return f"{self.output_base.rstrip('/')}/{self.id}.{ext}"
 
 
@@ -401,8 +402,6 @@ class AthenaService:
     def _reuse(execution: Execution, previous: Execution) -> None:
         execution.outcome = previous.outcome
         execution.output_location = previous.output_location
-        execution.statement_type = previous.statement_type
-        execution.substatement_type = previous.substatement_type
         execution.data_bytes = 0
         execution.reused = True
         execution.state = "SUCCEEDED"
@@ -448,12 +447,10 @@ class AthenaService:
         elapsed = int((time.monotonic() - (execution.started or time.monotonic())) * 1000)
         location = None
         if outcome is not None:
-            execution.statement_type = outcome.statement_type
-            execution.substatement_type = outcome.substatement_type
-            location = f"{execution.output_base.rstrip('/')}/{execution.id}.{outcome.output_kind}"
+            location = execution.default_location()
             body = to_result_csv(outcome) if outcome.output_kind == "csv" else to_result_text(outcome)
             manifest = None
-            if outcome.written_files or outcome.substatement_type == "UNLOAD":
+            if outcome.written_files or execution.substatement_type == "UNLOAD":
                 # Athena lists the files INSERT INTO, CTAS and UNLOAD wrote in <id>-manifest.csv
                 # (Statistics.DataManifestLocation), where PyAthena's unload=True cursors read them.
                 manifest = f"{execution.output_base.rstrip('/')}/{execution.id}-manifest.csv"

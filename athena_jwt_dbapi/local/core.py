@@ -29,7 +29,7 @@ from .catalog import CATALOG, EXTERNAL, ICEBERG, MANAGED, VIEW, Catalog, Partiti
 from .failures import QueryFailure, locate, map_duckdb_error
 from .hive import glue_parameters
 from .objects import LOAD_PROTOCOL, PROTOCOL, ObjectStore
-from .rendering import ColumnInfo, QueryOutcome, TableInfo, hive_type, to_text
+from .rendering import Answer, ColumnInfo, TableInfo, hive_type, to_text
 from .scan import partition_literal, prune, scan_table
 from .translate import ENGINE_RELATION, duckdb_type, parse_trino, translate
 
@@ -41,15 +41,15 @@ __all__ = [
     "EngineCore",
     "Query",
     "column_names",
-    "ddl_outcome",
+    "ddl_answer",
     "like_to_regex",
     "qualified",
     "quote_ident",
     "split_name",
     "table_name",
     "unquote",
-    "utility_outcome",
-    "write_outcome",
+    "utility_answer",
+    "write_answer",
 ]
 
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3  # bytes: enough for test data, far below what would hurt a laptop
@@ -533,18 +533,18 @@ def partitions_sql(entry: TableEntry) -> str:
     return f"SELECT * FROM (VALUES {', '.join(rows)}) AS __p({names})"
 
 
-def utility_outcome(column: str, values: list[str], substatement: str) -> QueryOutcome:
+def utility_answer(column: str, values: list[str]) -> Answer:
     """SHOW-style output: Athena reports UTILITY and writes a header-less ``.txt``."""
     info = ColumnInfo(column, "varchar", 2147483647, 0, case_sensitive=True)
-    return QueryOutcome("UTILITY", [info], [(v,) for v in values], None, "txt", substatement)
+    return Answer([info], [(v,) for v in values])
 
 
-def ddl_outcome(substatement: str) -> QueryOutcome:
+def ddl_answer() -> Answer:
     """DDL has no result set; Athena writes an empty ``.txt``."""
-    return QueryOutcome("DDL", [], [], None, "txt", substatement)
+    return Answer()
 
 
-def write_outcome(substatement: str, count: int) -> QueryOutcome:
+def write_answer(count: int) -> Answer:
     """INSERT, UPDATE, DELETE, MERGE, CTAS and UNLOAD: a ``rows`` bigint column, the count as UpdateCount,
     no data rows (PyAthena reads the count from ``rowcount``)."""
-    return QueryOutcome("DML", [ColumnInfo("rows", "bigint", 19, 0)], [], count, "csv", substatement)
+    return Answer([ColumnInfo("rows", "bigint", 19, 0)], [], count)

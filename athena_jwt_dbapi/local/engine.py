@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from sqlglot import exp
@@ -36,12 +35,14 @@ from .dml import WriteStatements
 from .failures import QueryFailure
 from .quiet import quiet_sqlglot
 from .rendering import (
+    Answer,
     ColumnInfo,
     QueryOutcome,
     TableInfo,
     column_info,
     format_double,
     format_real,
+    output_kind,
     to_result_csv,
     to_result_text,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "classify",
     "format_double",
     "format_real",
+    "output_kind",
     "to_result_csv",
     "to_result_text",
 ]
@@ -113,14 +115,21 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
         """
         if catalog.lower() != CATALOG:
             raise QueryFailure("CATALOG_NOT_FOUND", f"Catalog '{catalog}' does not exist")
-        text = prepare(sql, execution_parameters).text
-        query = Query(text, database.lower(), cancel or Cancellation())
+        statement = prepare(sql, execution_parameters)
+        query = Query(statement.text, database.lower(), cancel or Cancellation())
+        handler = self._handlers().get(statement.substatement_type)
         with quiet_sqlglot():
-            for handler in self._handlers():
-                outcome = handler(query)
-                if outcome is not None:
-                    return replace(outcome, scanned_bytes=query.scanned_bytes, written_files=tuple(query.written_files))
-        raise QueryFailure("NOT_SUPPORTED", f"Statement not supported: {text.split()[0].upper()}", position=(1, 1))
+            answer = (handler(query) if handler else None) or self._statement(query)
+        return QueryOutcome(
+            statement.statement_type,
+            answer.columns,
+            answer.rows,
+            answer.update_count,
+            output_kind(statement.statement_type, statement.substatement_type),
+            statement.substatement_type,
+            query.scanned_bytes,
+            tuple(query.written_files),
+        )
 
     def load_csv(self, table: str, path: str, *, database: str = "default") -> int:
         """Create (or replace) ``database.table`` from a local CSV file; returns the row count."""
@@ -152,24 +161,28 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
 
     # ---- statement handlers ----------------------------------------------------------------------
 
-    def _handlers(self) -> list[Callable[[Query], QueryOutcome | None]]:
-        return [
-            self._show_databases,
-            self._show_tables,
-            self._show_columns,
-            self._show_partitions,
-            self._show_create,
-            self._describe,
-            self._explain,
-            self._create_database,
-            self._drop_database,
-            self._alter_partitions,
-            self._msck_repair,
-            self._unload,
-            self._statement,
-        ]
+    def _handlers(self) -> dict[str, Callable[[Query], Answer | None]]:
+        """The statements the engine reads itself (Hive DDL, SHOW, DESCRIBE, EXPLAIN, UNLOAD: sqlglot has no tree
+        for them), by Athena's substatement type; a handler that does not recognise the text leaves it to
+        sqlglot (:meth:`_statement`), which then refuses it."""
+        return {
+            "SHOW_DATABASES": self._show_databases,
+            "SHOW_TABLES": self._show_tables,
+            "SHOW_COLUMNS": self._show_columns,
+            "SHOW_PARTITIONS": self._show_partitions,
+            "SHOW_CREATE_TABLE": self._show_create,
+            "SHOW_CREATE_VIEW": self._show_create,
+            "DESCRIBE": self._describe,
+            "EXPLAIN": self._explain,
+            "CREATE_DATABASE": self._create_database,
+            "DROP_DATABASE": self._drop_database,
+            "ALTER_TABLE_ADD_PARTITION": self._alter_partitions,
+            "ALTER_TABLE_DROP_PARTITION": self._alter_partitions,
+            "MSCK_REPAIR_TABLE": self._msck_repair,
+            "UNLOAD": self._unload,
+        }
 
-    def _statement(self, query: Query) -> QueryOutcome | None:
+    def _statement(self, query: Query) -> Answer:
         """Queries, INSERT, UPDATE/DELETE/MERGE, CREATE TABLE/VIEW, CTAS, DROP TABLE/VIEW."""
         tree = parse_trino(query.text)
         if isinstance(tree, exp.Command):
@@ -187,7 +200,7 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
             return self._select(tree, query)
         raise QueryFailure("NOT_SUPPORTED", f"Statement not supported: {type(tree).__name__.upper()}", position=(1, 1))
 
-    def _select(self, tree: exp.Expression, query: Query) -> QueryOutcome:
+    def _select(self, tree: exp.Expression, query: Query) -> Answer:
         with self._session(query) as cursor:
             duck_sql = translate(self._expand(tree, query, cursor))
             self._run(cursor, duck_sql, query)
@@ -196,7 +209,7 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
             names = _trino_column_names(tree, [str(d[0]) for d in description])
             rows = self._fetch(cursor, types, query)
         columns = [column_info(n, t) for n, t in zip(names, types, strict=True)]
-        return QueryOutcome("DML", columns, rows, None, "csv", "SELECT")
+        return Answer(columns, rows)
 
 
 def _trino_column_names(tree: exp.Expression, duck_names: list[str]) -> list[str]:

@@ -193,7 +193,7 @@ def _classify(tokens: Sequence[Token]) -> tuple[str, str]:
     words = [None if t.token_type in _QUOTED else t.text.upper() for t in tokens]
     while words and words[0] == "(":
         words.pop(0)
-    if words[:2] == ["CREATE", "TABLE"] or words[:3] == ["CREATE", "EXTERNAL", "TABLE"]:
+    if words[:1] == ["CREATE"] and "TABLE" in words[1:4] and "VIEW" not in words[1:4]:  # [EXTERNAL|OR REPLACE]
         queries = ("SELECT", "WITH", "VALUES")
         rest = [w for w in words if w != "("]
         ctas = any(w == "AS" and nxt in queries for w, nxt in pairwise(rest))

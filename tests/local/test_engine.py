@@ -272,6 +272,12 @@ def test_an_execution_parameter_that_is_not_one_constant_is_refused(
     assert info.value.reason.startswith(reason)
 
 
+def test_an_unterminated_string_is_a_syntax_error(engine: QueryEngine) -> None:
+    with pytest.raises(QueryFailure) as info:
+        engine.execute("SELECT 'abc")
+    assert info.value.reason == "SYNTAX_ERROR: line 1:8: mismatched input '<EOF>'"
+
+
 def test_execution_parameter_count_mismatch(engine: QueryEngine) -> None:
     with pytest.raises(QueryFailure) as info:
         engine.execute("SELECT ?, ?", execution_parameters=["1"])
@@ -324,6 +330,12 @@ def test_result_text_is_tab_separated_without_header() -> None:
         ("MSCK REPAIR TABLE t", ("DDL", "MSCK_REPAIR_TABLE")),
         ("UNLOAD (SELECT 1) TO 's3://b/x/' WITH (format = 'JSON')", ("DML", "UNLOAD")),
         ("UPDATE t SET a = 1", ("DML", "UPDATE")),
+        ("CREATE OR REPLACE TABLE t AS SELECT 1", ("DML", "CREATE_TABLE_AS_SELECT")),
+        ("CREATE TABLE t COMMENT 'as select' (a int)", ("DDL", "CREATE_TABLE")),
+        ("SELECT 'DROP TABLE t' -- SHOW TABLES", ("DML", "SELECT")),
+        ('SHOW /* the "tables" */ TABLES', ("UTILITY", "SHOW_TABLES")),
+        ("ALTER TABLE \"my db\".t ADD IF NOT EXISTS PARTITION (d='1')", ("DDL", "ALTER_TABLE_ADD_PARTITION")),
+        ("ALTER TABLE t ADD COLUMNS (b int)", ("DDL", "ALTER_TABLE")),
     ],
 )
 def test_classify(sql: str, expected: tuple[str, str]) -> None:
