@@ -13,6 +13,7 @@ later; tests pass ``authenticate=lambda request: None`` and a dict-backed ``writ
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
@@ -40,6 +41,7 @@ from athena_jwt_dbapi.local.engine import (
     to_result_text,
 )
 from athena_jwt_dbapi.local.errors import ServiceError
+from athena_jwt_dbapi.local.objects import split_s3_url
 
 __all__ = ["AthenaService"]
 
@@ -84,12 +86,12 @@ def _epoch(value: datetime | None) -> float | None:
     return None if value is None else value.timestamp()
 
 
-def split_s3_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/a/b`` -> (``bucket``, ``a/b``)."""
-    match = re.fullmatch(r"s3://([^/]+)/?(.*)", url)
-    if not match:
-        raise _invalid(f"Invalid OutputLocation: {url}")
-    return match.group(1), match.group(2)
+def _output_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/a/b`` -> (``bucket``, ``a/b``); Athena writes results to ``s3://`` locations only."""
+    with contextlib.suppress(ValueError):
+        if url.startswith("s3://"):
+            return split_s3_url(url)
+    raise _invalid(f"Invalid OutputLocation: {url}")
 
 
 def _encode_token(offset: int) -> str:
@@ -376,7 +378,7 @@ class AthenaService:
                 "No output location provided. An output location is required either through the "
                 "Workgroup result configuration setting or as an API input."
             )
-        split_s3_url(location)
+        _output_url(location)
         return str(location)
 
     def _reusable(self, execution: Execution, body: JsonDict) -> Execution | None:
@@ -455,11 +457,11 @@ class AthenaService:
                 # (Statistics.DataManifestLocation), where PyAthena's unload=True cursors read them.
                 manifest = f"{execution.output_base.rstrip('/')}/{execution.id}-manifest.csv"
             try:
-                bucket, key = split_s3_url(location)
+                bucket, key = _output_url(location)
                 self.write_object(bucket, key, body)
                 if manifest is not None:
                     listing = "".join(f"{url}\n" for url in outcome.written_files).encode()
-                    self.write_object(*split_s3_url(manifest), listing)
+                    self.write_object(*_output_url(manifest), listing)
             except Exception as exc:
                 outcome, failure = (
                     None,

@@ -41,7 +41,6 @@ __all__ = [
     "EngineCore",
     "Query",
     "column_names",
-    "ddl_answer",
     "like_to_regex",
     "qualified",
     "quote_ident",
@@ -98,10 +97,6 @@ class Cancellation:
                     with contextlib.suppress(Exception):
                         connection.interrupt()
                 self._lock.wait(self._REPEAT)
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
 
     def wait(self, timeout: float | None) -> bool:
         """Block up to ``timeout`` seconds; True once cancelled (a cancellable sleep)."""
@@ -538,10 +533,6 @@ def utility_answer(column: str, values: list[str]) -> Answer:
     info = ColumnInfo(column, "varchar", 2147483647, 0, case_sensitive=True)
     return Answer([info], [(v,) for v in values])
 
-
-def ddl_answer() -> Answer:
-    """DDL has no result set; Athena writes an empty ``.txt``."""
-    return Answer()
 
 
 def write_answer(count: int) -> Answer:

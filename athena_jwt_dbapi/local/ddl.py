@@ -19,7 +19,6 @@ from .core import (
     NAME,
     EngineCore,
     Query,
-    ddl_answer,
     qualified,
     quote_ident,
     unquote,
@@ -45,11 +44,11 @@ class DdlStatements(EngineCore):
         with self._ddl_lock:
             if self.database_exists(db):
                 if m.group(1):
-                    return ddl_answer()
+                    return Answer()
                 raise QueryFailure("ALREADY_EXISTS", f"Database {db} already exists", position=(1, 1))
             with self._session(query) as cursor:
                 self._run(cursor, f"CREATE SCHEMA {CATALOG}.{quote_ident(db)}", query)
-        return ddl_answer()
+        return Answer()
 
     def _drop_database(self, query: Query) -> Answer | None:
         m = re.fullmatch(
@@ -61,13 +60,13 @@ class DdlStatements(EngineCore):
         with self._ddl_lock:
             if not self.database_exists(db):
                 if m.group(1):
-                    return ddl_answer()
+                    return Answer()
                 raise QueryFailure("SCHEMA_NOT_FOUND", f"Schema '{db}' does not exist", position=locate(query.text, db))
             cascade = " CASCADE" if (m.group(3) or "").strip().upper() == "CASCADE" else ""
             with self._cursor() as cursor:
                 self._run(cursor, f"DROP SCHEMA {CATALOG}.{quote_ident(db)}{cascade}", query)
             self.catalog.drop_database(db)
-        return ddl_answer()
+        return Answer()
 
     # ---- partitions --------------------------------------------------------------------------------
 
@@ -100,12 +99,12 @@ class DdlStatements(EngineCore):
                     target = spec_location or location.rstrip("/") + "/" + partition_path(names, values) + "/"
                     partitions.append(Partition(values, target))
                 self.catalog.add_partitions(entry.database, entry.name, partitions, replace=False)
-                return ddl_answer()
+                return Answer()
             missing = [values for values, _ in specs if values not in existing]
             if missing and not m.group(3):
                 raise QueryFailure("HIVE_METASTORE_ERROR", f"Partition not found: {partition_path(names, missing[0])}")
             self.catalog.drop_partitions(entry.database, entry.name, [values for values, _ in specs])
-        return ddl_answer()
+        return Answer()
 
     def _msck_repair(self, query: Query) -> Answer | None:
         """``MSCK REPAIR TABLE t``: register the ``key=value/`` folders under LOCATION as partitions.
@@ -166,7 +165,7 @@ class DdlStatements(EngineCore):
                 return self._ctas(tree, query, db, name, properties, parameters, exists)
             if exists:
                 if tree.args.get("exists"):
-                    return ddl_answer()
+                    return Answer()
                 raise QueryFailure("ALREADY_EXISTS", f"Table '{CATALOG}.{db}.{name}' already exists", position=(1, 1))
             if not external and not iceberg:
                 # https://docs.aws.amazon.com/athena/latest/ug/create-table.html: "If you use CREATE TABLE
@@ -195,7 +194,7 @@ class DdlStatements(EngineCore):
             with self._session(query) as cursor:
                 self._run(cursor, f"CREATE TABLE {qualified(db, name)} ({columns})", query)
             self.catalog.put(entry)
-        return ddl_answer()
+        return Answer()
 
     def _ctas(
         self,
@@ -243,7 +242,7 @@ class DdlStatements(EngineCore):
                 self._run(cursor, translate(statement), query)
             view_sql = body.sql(dialect="trino", pretty=True)
             self.catalog.put(TableEntry(db, name, VIEW, parameters={"presto_view": "true"}, view_sql=view_sql))
-        return ddl_answer()
+        return Answer()
 
     def _drop(self, tree: exp.Drop, query: Query) -> Answer:
         kind = (tree.args.get("kind") or "").upper()
@@ -255,7 +254,7 @@ class DdlStatements(EngineCore):
         with self._ddl_lock:
             if self._table_info(db, name) is None:
                 if tree.args.get("exists"):
-                    return ddl_answer()
+                    return Answer()
                 raise QueryFailure(
                     "TABLE_NOT_FOUND",
                     f"Table '{CATALOG}.{db}.{name}' does not exist",
@@ -265,7 +264,7 @@ class DdlStatements(EngineCore):
             with self._session(query) as cursor:
                 self._run(cursor, f"DROP {actual} {qualified(db, name)}", query)
             self.catalog.drop(db, name)  # an external table's files stay in S3, as in Athena
-        return ddl_answer()
+        return Answer()
 
 
 def plain_properties(properties: list[exp.Expression]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from .failures import QueryFailure, locate, map_duckdb_error
 from .hive import storage_for
 from .rendering import Answer, hive_type
 from .scan import require_bucket
+from .statement_text import closing_paren
 from .translate import duckdb_type, parse_trino, translate
 from .write import write_rows
 
@@ -37,7 +38,7 @@ class WriteStatements(EngineCore):
         if not re.match(r"(?is)UNLOAD\s*\(", query.text):
             return None
         open_at = query.text.index("(")
-        close_at = _matching_paren(query.text, open_at)
+        close_at = closing_paren(query.text, open_at)
         inner = query.text[open_at + 1 : close_at]
         m = re.fullmatch(r"(?is)\s*TO\s*'((?:[^']|'')*)'\s*(?:WITH\s*\((.*)\))?\s*", query.text[close_at + 1 :])
         if not m:
@@ -177,28 +178,6 @@ class WriteStatements(EngineCore):
             statement = self._expand(tree, query, cursor, skip=target)
             rows = self._run(cursor, translate(statement), query).fetchall()
         return write_answer(int(rows[0][0]) if rows and rows[0] and rows[0][0] is not None else 0)
-
-
-def _matching_paren(text: str, open_at: int) -> int:
-    """Index of the parenthesis closing the one at ``open_at`` (quotes and comments respected)."""
-    depth = 0
-    i = open_at
-    while i < len(text):
-        ch = text[i]
-        if ch in "'\"":
-            end = text.find(ch, i + 1)
-            while end != -1 and end + 1 < len(text) and text[end + 1] == ch:
-                end = text.find(ch, end + 2)
-            i = len(text) if end == -1 else end + 1
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise QueryFailure("SYNTAX_ERROR", "mismatched input '<EOF>': unbalanced parentheses", position=(1, 1))
 
 
 def _with_options(text: str) -> dict[str, str]:

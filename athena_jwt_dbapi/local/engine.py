@@ -46,7 +46,7 @@ from .rendering import (
     to_result_csv,
     to_result_text,
 )
-from .statement_text import bind_parameters, classify, prepare
+from .statement_text import classify, prepare
 from .translate import parse_trino, translate
 from .utility import UtilityStatements
 
@@ -60,7 +60,6 @@ __all__ = [
     "QueryFailure",
     "QueryOutcome",
     "TableInfo",
-    "bind_parameters",
     "classify",
     "format_double",
     "format_real",

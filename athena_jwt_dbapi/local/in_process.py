@@ -9,7 +9,7 @@ every other client in the process (the driver's, the user's) still goes over HTT
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +18,7 @@ import boto3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.config import Config
+from urllib3.response import HTTPResponse
 from werkzeug.test import Client
 
 __all__ = ["in_process_s3_client"]
@@ -26,14 +27,6 @@ WSGIApp = Callable[..., Any]
 #: What the clients' URLs name; never dialled (a before-send answer skips the network). moto's S3 reads
 #: ``localhost`` as path-style addressing.
 _HOST = "localhost"
-
-
-class _Body(BytesIO):
-    """An answer's body as botocore reads a raw HTTP response: ``read(amt)`` and ``stream()``."""
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        while chunk := self.read(64 * 1024):
-            yield chunk
 
 
 def _answer(app: WSGIApp) -> Callable[..., AWSResponse]:
@@ -55,7 +48,8 @@ def _answer(app: WSGIApp) -> Callable[..., AWSResponse]:
         headers = HTTPHeaders()
         for name, value in answer.headers.items():
             headers[name] = value
-        return AWSResponse(request.url, answer.status_code, headers, _Body(answer.get_data()))
+        raw = HTTPResponse(BytesIO(answer.get_data()), preload_content=False)  # what botocore reads from urllib3
+        return AWSResponse(request.url, answer.status_code, headers, raw)
 
     return send
 

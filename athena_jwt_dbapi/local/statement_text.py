@@ -24,7 +24,7 @@ from sqlglot.errors import ParseError, TokenError
 from .failures import QueryFailure
 from .quiet import quiet_sqlglot
 
-__all__ = ["StatementText", "bind_parameters", "classify", "prepare"]
+__all__ = ["StatementText", "classify", "closing_paren", "prepare"]
 
 
 class _TrinoTokenizer(Trino.Tokenizer):
@@ -68,11 +68,6 @@ def prepare(sql: str, parameters: Sequence[str] | None = None) -> StatementText:
     return StatementText(text, *_classify(tokens))
 
 
-def bind_parameters(sql: str, parameters: Sequence[str] | None) -> str:
-    """``sql`` with each ``?`` replaced by its parameter (and comments blanked)."""
-    return prepare(sql, parameters).text
-
-
 def classify(sql: str) -> tuple[str, str]:
     """Athena's (StatementType, SubstatementType) for a statement, known before it runs.
 
@@ -81,6 +76,17 @@ def classify(sql: str) -> tuple[str, str]:
     does not even tokenize is a (failing) query.
     """
     return _classify(_tokens(sql, strict=False))
+
+
+def closing_paren(sql: str, open_at: int) -> int:
+    """Index of the parenthesis closing the one at ``open_at`` (strings, quoted names and comments hold none)."""
+    depth = 0
+    for token in _tokens(sql, strict=True):
+        if token.start >= open_at and token.token_type in (TokenType.L_PAREN, TokenType.R_PAREN):
+            depth += 1 if token.token_type == TokenType.L_PAREN else -1
+            if depth == 0:
+                return token.start
+    raise QueryFailure("SYNTAX_ERROR", "mismatched input '<EOF>': unbalanced parentheses", position=(1, 1))
 
 
 # ---- tokens -----------------------------------------------------------------------------------------
