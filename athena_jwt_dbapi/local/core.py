@@ -186,10 +186,7 @@ class EngineCore:
         self._conn.execute(f"ATTACH ':memory:' AS {CATALOG}")
         self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS {CATALOG}."default"')
         self.catalog = Catalog()
-        self.objects = object_store or ObjectStore.in_memory()
-        if self.objects.protocol != PROTOCOL:
-            raise ValueError(f"the engine's object store must use the protocol {PROTOCOL}")
-        self.objects.register(self._conn)
+        self.use_object_store(object_store or ObjectStore.in_memory())
         self._staging = ObjectStore.in_memory(LOAD_PROTOCOL)
         self._staging.register(self._conn)
         # One way: DuckDB cannot turn it back on. The allowed prefixes must follow the registrations.
