@@ -94,16 +94,15 @@ def closing_paren(sql: str, open_at: int) -> int:
 
 def _tokens(sql: str, *, strict: bool) -> list[Token]:
     """The statement's tokens (a new tokenizer each time: a tokenizer keeps state while it works)."""
-    with quiet_sqlglot():
+    try:
+        return list(_TrinoTokenizer().tokenize(sql))
+    except TokenError:
         try:
-            return list(_TrinoTokenizer().tokenize(sql))
-        except TokenError:
-            try:
-                return list(_HiveTokenizer().tokenize(sql))
-            except TokenError as exc:
-                if not strict:
-                    return []
-                raise QueryFailure("SYNTAX_ERROR", "mismatched input '<EOF>'", position=_where(exc)) from exc
+            return list(_HiveTokenizer().tokenize(sql))
+        except TokenError as exc:
+            if not strict:
+                return []
+            raise QueryFailure("SYNTAX_ERROR", "mismatched input '<EOF>'", position=_where(exc)) from exc
 
 
 def _where(exc: TokenError) -> tuple[int, int]:
