@@ -291,9 +291,10 @@ def bench_memory(stack: Stack, rows: int) -> dict[str, Any]:
     has pyarrow loaded already, and in one where the first S3 row loads it (pyarrow's own ~75 MB)."""
 
     def child(preload: str | None) -> dict[str, Any]:
+        # On stdin, not in argv: the parameters hold a token, and any user of the machine can read argv.
         argument = json.dumps({"parameters": stack.parameters, "rows": rows, "preload": preload})
         output = subprocess.run(
-            [sys.executable, __file__, "--memory-child", argument], check=True, capture_output=True, text=True
+            [sys.executable, __file__, "--memory-child"], input=argument, check=True, capture_output=True, text=True
         ).stdout
         result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
         return result
@@ -455,10 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="20k/100k rows, a 5 s long query, fewer repeats")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per S3-reading case (default 3)")
     parser.add_argument("--json", metavar="PATH", help="also write the raw numbers here")
-    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.memory_child:
-        memory_child(arguments.memory_child)
+        memory_child(sys.stdin.read())
         return 0
     sizes = (20_000, 100_000) if arguments.quick else (200_000, 1_000_000)
     began = time.perf_counter()

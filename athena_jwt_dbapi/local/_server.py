@@ -1,11 +1,13 @@
 """A WSGI application served on loopback from a daemon thread.
 
-Every local service (issuer, STS, Athena, the S3 front) is one of these, so they all start on a free
-port, expose their URL the same way and stop the same way.
+Every local service (issuer, STS, Athena, the S3 front, the dev server's admin endpoint) is one of
+these, so they all start on a free port, expose their URL the same way, stop the same way and log the
+same way: no line per request, and no signing secret in the lines they do log.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -14,12 +16,23 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+# A request line can carry credentials in its query string (presigned S3 URLs, STS by GET).
+_SIGNING_SECRETS = re.compile(
+    r"([?&](?:X-Amz-Security-Token|X-Amz-Signature|X-Amz-Credential|Signature|WebIdentityToken)=)[^&\s\"']+", re.I
+)
+
 
 class _QuietRequestHandler(WSGIRequestHandler):
-    """No access log line per request: a query polls many times and would flood the terminal."""
+    """No access log line per request: a query polls many times and would flood the terminal. The lines
+    that remain (a malformed request quotes its request line) have their signing secrets masked: this
+    is the stack's own rule for its own servers, not the driver's redaction, which it does not import."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        text = message % args if args else message
+        super().log(type, "%s", _SIGNING_SECRETS.sub(r"\1REDACTED", text))
 
 
 class BackgroundServer:

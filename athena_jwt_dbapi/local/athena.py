@@ -13,19 +13,21 @@ later; tests pass ``authenticate=lambda request: None`` and a dict-backed ``writ
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, overload
 
 from werkzeug.wrappers import Request, Response
 
+from athena_jwt_dbapi.local.clock import utc_now
 from athena_jwt_dbapi.local.engine import (
     CATALOG,
     Cancellation,
@@ -34,10 +36,12 @@ from athena_jwt_dbapi.local.engine import (
     QueryOutcome,
     TableInfo,
     classify,
+    output_kind,
     to_result_csv,
     to_result_text,
 )
 from athena_jwt_dbapi.local.errors import ServiceError
+from athena_jwt_dbapi.local.objects import split_s3_url
 
 __all__ = ["AthenaService"]
 
@@ -82,16 +86,12 @@ def _epoch(value: datetime | None) -> float | None:
     return None if value is None else value.timestamp()
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def split_s3_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/a/b`` -> (``bucket``, ``a/b``)."""
-    match = re.fullmatch(r"s3://([^/]+)/?(.*)", url)
-    if not match:
-        raise _invalid(f"Invalid OutputLocation: {url}")
-    return match.group(1), match.group(2)
+def _output_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/a/b`` -> (``bucket``, ``a/b``); Athena writes results to ``s3://`` locations only."""
+    with contextlib.suppress(ValueError):
+        if url.startswith("s3://"):
+            return split_s3_url(url)
+    raise _invalid(f"Invalid OutputLocation: {url}")
 
 
 def _encode_token(offset: int) -> str:
@@ -128,7 +128,7 @@ class WorkGroup:
     output_location: str | None = None
     enforce: bool = False
     description: str = ""
-    created: datetime = field(default_factory=_now)
+    created: datetime = field(default_factory=utc_now)
 
 
 @dataclass
@@ -145,7 +145,7 @@ class Execution:
     output_base: str
     statement_type: str
     substatement_type: str
-    submitted: datetime = field(default_factory=_now)
+    submitted: datetime = field(default_factory=utc_now)
     state: str = "QUEUED"
     reason: str | None = None
     failure: QueryFailure | None = None
@@ -159,13 +159,15 @@ class Execution:
     reused: bool = False
     reuse_requested: JsonDict = field(default_factory=dict)
     cancel: Cancellation = field(default_factory=Cancellation)
+    #: The worker running the query (None for a reused result): done once the engine has let go of it.
+    work: Future[None] | None = None
 
     @property
     def reuse_key(self) -> tuple[str, str, str, str, tuple[str, ...]]:
         return (self.query, self.database, self.catalog.lower(), self.workgroup, tuple(self.parameters))
 
     def default_location(self) -> str:
-        ext = "txt" if self.statement_type in ("DDL", "UTILITY") and self.substatement_type != "EXPLAIN" else "csv"
+        ext = output_kind(self.statement_type, self.substatement_type)
         return f"{self.output_base.rstrip('/')}/{self.id}.{ext}"
 
 
@@ -331,7 +333,7 @@ class AthenaService:
             if previous is not None:
                 self._reuse(execution, previous)
                 return {"QueryExecutionId": execution.id}
-        self._pool.submit(self._run, execution)
+        execution.work = self._pool.submit(self._run, execution)
         return {"QueryExecutionId": execution.id}
 
     def _new_execution(self, query: str, body: JsonDict) -> Execution:
@@ -376,7 +378,7 @@ class AthenaService:
                 "No output location provided. An output location is required either through the "
                 "Workgroup result configuration setting or as an API input."
             )
-        split_s3_url(location)
+        _output_url(location)
         return str(location)
 
     def _reusable(self, execution: Execution, body: JsonDict) -> Execution | None:
@@ -384,7 +386,7 @@ class AthenaService:
         if not reuse.get("Enabled"):
             return None
         max_age = float(reuse.get("MaxAgeInMinutes", 60)) * 60
-        now = _now()
+        now = utc_now()
         candidates = [
             ex
             for ex in self._executions.values()
@@ -402,12 +404,10 @@ class AthenaService:
     def _reuse(execution: Execution, previous: Execution) -> None:
         execution.outcome = previous.outcome
         execution.output_location = previous.output_location
-        execution.statement_type = previous.statement_type
-        execution.substatement_type = previous.substatement_type
         execution.data_bytes = 0
         execution.reused = True
         execution.state = "SUCCEEDED"
-        execution.completed = _now()
+        execution.completed = utc_now()
 
     def _run(self, execution: Execution) -> None:
         """Worker: wait out the configured delays, run the engine, write the result, publish state."""
@@ -449,21 +449,19 @@ class AthenaService:
         elapsed = int((time.monotonic() - (execution.started or time.monotonic())) * 1000)
         location = None
         if outcome is not None:
-            execution.statement_type = outcome.statement_type
-            execution.substatement_type = outcome.substatement_type
-            location = f"{execution.output_base.rstrip('/')}/{execution.id}.{outcome.output_kind}"
+            location = execution.default_location()
             body = to_result_csv(outcome) if outcome.output_kind == "csv" else to_result_text(outcome)
             manifest = None
-            if outcome.written_files or outcome.substatement_type == "UNLOAD":
+            if outcome.written_files or execution.substatement_type == "UNLOAD":
                 # Athena lists the files INSERT INTO, CTAS and UNLOAD wrote in <id>-manifest.csv
                 # (Statistics.DataManifestLocation), where PyAthena's unload=True cursors read them.
                 manifest = f"{execution.output_base.rstrip('/')}/{execution.id}-manifest.csv"
             try:
-                bucket, key = split_s3_url(location)
+                bucket, key = _output_url(location)
                 self.write_object(bucket, key, body)
                 if manifest is not None:
                     listing = "".join(f"{url}\n" for url in outcome.written_files).encode()
-                    self.write_object(*split_s3_url(manifest), listing)
+                    self.write_object(*_output_url(manifest), listing)
             except Exception as exc:
                 outcome, failure = (
                     None,
@@ -476,7 +474,7 @@ class AthenaService:
             if execution.state != "RUNNING":  # cancelled meanwhile: discard the result
                 return
             execution.engine_ms = elapsed
-            execution.completed = _now()
+            execution.completed = utc_now()
             execution.output_location = location
             if failure is not None:
                 execution.state, execution.failure, execution.reason = "FAILED", failure, failure.reason
@@ -506,7 +504,7 @@ class AthenaService:
                 "Retryable": ex.failure.error_category == 1,
                 "ErrorMessage": ex.failure.reason,
             }
-        total = int(((ex.completed or _now()) - ex.submitted).total_seconds() * 1000)
+        total = int(((ex.completed or utc_now()) - ex.submitted).total_seconds() * 1000)
         result_configuration = dict(ex.result_configuration)
         result_configuration["OutputLocation"] = ex.output_location or ex.default_location()
         described: JsonDict = {
@@ -564,7 +562,7 @@ class AthenaService:
             if ex.state not in TERMINAL_STATES:
                 ex.state = "CANCELLED"
                 ex.reason = "Query cancelled by user"
-                ex.completed = _now()
+                ex.completed = utc_now()
             else:
                 return {}
         ex.cancel.cancel()  # interrupts the engine's DuckDB work for this query

@@ -15,6 +15,8 @@ import datetime as dt
 import threading
 from dataclasses import dataclass, field
 
+from .clock import utc_now
+
 __all__ = ["CATALOG", "Catalog", "Partition", "Storage", "TableEntry"]
 
 CATALOG = "awsdatacatalog"
@@ -24,10 +26,6 @@ EXTERNAL = "external"  # Hive table over files in S3: rows are read from LOCATIO
 ICEBERG = "iceberg"  # Iceberg table: rows in the engine, INSERT/UPDATE/DELETE/MERGE allowed
 MANAGED = "managed"  # CTAS result or a loaded file: rows in the engine
 VIEW = "view"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 @dataclass
@@ -63,7 +61,7 @@ class TableEntry:
     storage: Storage | None = None
     comment: str | None = None
     view_sql: str | None = None
-    create_time: dt.datetime = field(default_factory=now)
+    create_time: dt.datetime = field(default_factory=utc_now)
     partitions: dict[tuple[str, ...], Partition] = field(default_factory=dict)
 
     @property

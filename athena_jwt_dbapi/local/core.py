@@ -5,6 +5,11 @@ from different Athena connections run concurrently; :class:`Cancellation` interr
 query's connection; the memory limit is DuckDB's ``memory_limit`` plus a bound on the rows a query
 returns. References to external tables become scans of their S3 files (:mod:`.scan`) and references
 to views become the views' queries, so a query always reads what is in S3 now.
+
+Like Athena, a query sees no filesystem: once the engine has registered its S3 (and the private area
+where it hands DuckDB the files an operator loads), DuckDB's external access is turned off for good, so
+``read_text('/etc/passwd')``, ``glob``, ``COPY ... TO '/tmp/x'``, ``ATTACH`` and ``INSTALL`` fail, and
+those two filesystems are all that DuckDB opens.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from sqlglot import exp
 from .catalog import CATALOG, EXTERNAL, ICEBERG, MANAGED, VIEW, Catalog, Partition, TableEntry
 from .failures import QueryFailure, locate, map_duckdb_error
 from .hive import glue_parameters
-from .objects import ObjectStore
-from .rendering import ColumnInfo, QueryOutcome, TableInfo, hive_type, to_text
+from .objects import LOAD_PROTOCOL, PROTOCOL, ObjectStore
+from .rendering import Answer, ColumnInfo, TableInfo, hive_type, to_text
 from .scan import partition_literal, prune, scan_table
 from .translate import ENGINE_RELATION, duckdb_type, parse_trino, translate
 
@@ -36,15 +41,14 @@ __all__ = [
     "EngineCore",
     "Query",
     "column_names",
-    "ddl_outcome",
     "like_to_regex",
     "qualified",
     "quote_ident",
     "split_name",
     "table_name",
     "unquote",
-    "utility_outcome",
-    "write_outcome",
+    "utility_answer",
+    "write_answer",
 ]
 
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3  # bytes: enough for test data, far below what would hurt a laptop
@@ -93,10 +97,6 @@ class Cancellation:
                     with contextlib.suppress(Exception):
                         connection.interrupt()
                 self._lock.wait(self._REPEAT)
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
 
     def wait(self, timeout: float | None) -> bool:
         """Block up to ``timeout`` seconds; True once cancelled (a cancellable sleep)."""
@@ -186,8 +186,12 @@ class EngineCore:
         self._conn.execute(f"ATTACH ':memory:' AS {CATALOG}")
         self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS {CATALOG}."default"')
         self.catalog = Catalog()
-        self.objects = object_store or ObjectStore.in_memory()
-        self.objects.register(self._conn)
+        self.use_object_store(object_store or ObjectStore.in_memory())
+        self._staging = ObjectStore.in_memory(LOAD_PROTOCOL)
+        self._staging.register(self._conn)
+        # One way: DuckDB cannot turn it back on. The allowed prefixes must follow the registrations.
+        self._conn.execute(f"SET allowed_directories = ['{PROTOCOL}://', '{LOAD_PROTOCOL}://']")
+        self._conn.execute("SET enable_external_access = false")
         self._memory_limit = 0
         self.memory_limit = memory_limit
 
@@ -210,9 +214,11 @@ class EngineCore:
 
     def use_object_store(self, store: ObjectStore) -> None:
         """Read and write table data through ``store`` from now on (the stack's S3 once it has started)."""
+        if store.protocol != PROTOCOL:
+            raise ValueError(f"the engine's object store must use the protocol {PROTOCOL}")
         with self._cursor_lock:
             with contextlib.suppress(Exception):
-                self._conn.unregister_filesystem(self.objects.filesystem.protocol[0])
+                self._conn.unregister_filesystem(PROTOCOL)
             store.register(self._conn)
         self.objects = store
 
@@ -519,18 +525,14 @@ def partitions_sql(entry: TableEntry) -> str:
     return f"SELECT * FROM (VALUES {', '.join(rows)}) AS __p({names})"
 
 
-def utility_outcome(column: str, values: list[str], substatement: str) -> QueryOutcome:
+def utility_answer(column: str, values: list[str]) -> Answer:
     """SHOW-style output: Athena reports UTILITY and writes a header-less ``.txt``."""
     info = ColumnInfo(column, "varchar", 2147483647, 0, case_sensitive=True)
-    return QueryOutcome("UTILITY", [info], [(v,) for v in values], None, "txt", substatement)
+    return Answer([info], [(v,) for v in values])
 
 
-def ddl_outcome(substatement: str) -> QueryOutcome:
-    """DDL has no result set; Athena writes an empty ``.txt``."""
-    return QueryOutcome("DDL", [], [], None, "txt", substatement)
 
-
-def write_outcome(substatement: str, count: int) -> QueryOutcome:
+def write_answer(count: int) -> Answer:
     """INSERT, UPDATE, DELETE, MERGE, CTAS and UNLOAD: a ``rows`` bigint column, the count as UpdateCount,
     no data rows (PyAthena reads the count from ``rowcount``)."""
-    return QueryOutcome("DML", [ColumnInfo("rows", "bigint", 19, 0)], [], count, "csv", substatement)
+    return Answer([ColumnInfo("rows", "bigint", 19, 0)], [], count)

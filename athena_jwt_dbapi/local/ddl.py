@@ -12,21 +12,21 @@ import re
 
 from sqlglot import exp
 
-from .catalog import CATALOG, EXTERNAL, ICEBERG, MANAGED, VIEW, Partition, Storage, TableEntry, now
+from .catalog import CATALOG, EXTERNAL, ICEBERG, MANAGED, VIEW, Partition, Storage, TableEntry
+from .clock import utc_now
 from .core import (
     IDENT,
     NAME,
     EngineCore,
     Query,
-    ddl_outcome,
     qualified,
     quote_ident,
     unquote,
-    write_outcome,
+    write_answer,
 )
 from .failures import QueryFailure, locate
 from .hive import PARQUET_SERDE, STORED_AS, hive_type_of, storage_from_properties
-from .rendering import ColumnInfo, QueryOutcome
+from .rendering import Answer, ColumnInfo
 from .translate import duckdb_type, translate
 from .write import partition_path
 
@@ -36,7 +36,7 @@ __all__ = ["DdlStatements", "plain_properties"]
 class DdlStatements(EngineCore):
     """CREATE/DROP DATABASE, CREATE [EXTERNAL] TABLE, CTAS, CREATE VIEW, DROP, partitions, MSCK."""
 
-    def _create_database(self, query: Query) -> QueryOutcome | None:
+    def _create_database(self, query: Query) -> Answer | None:
         m = re.match(rf"(?is)CREATE\s+(?:DATABASE|SCHEMA)\s+(IF\s+NOT\s+EXISTS\s+)?{NAME}", query.text)
         if not m:
             return None
@@ -44,13 +44,13 @@ class DdlStatements(EngineCore):
         with self._ddl_lock:
             if self.database_exists(db):
                 if m.group(1):
-                    return ddl_outcome("CREATE_DATABASE")
+                    return Answer()
                 raise QueryFailure("ALREADY_EXISTS", f"Database {db} already exists", position=(1, 1))
             with self._session(query) as cursor:
                 self._run(cursor, f"CREATE SCHEMA {CATALOG}.{quote_ident(db)}", query)
-        return ddl_outcome("CREATE_DATABASE")
+        return Answer()
 
-    def _drop_database(self, query: Query) -> QueryOutcome | None:
+    def _drop_database(self, query: Query) -> Answer | None:
         m = re.fullmatch(
             rf"(?is)DROP\s+(?:DATABASE|SCHEMA)\s+(IF\s+EXISTS\s+)?{NAME}(\s+CASCADE|\s+RESTRICT)?", query.text
         )
@@ -60,17 +60,17 @@ class DdlStatements(EngineCore):
         with self._ddl_lock:
             if not self.database_exists(db):
                 if m.group(1):
-                    return ddl_outcome("DROP_DATABASE")
+                    return Answer()
                 raise QueryFailure("SCHEMA_NOT_FOUND", f"Schema '{db}' does not exist", position=locate(query.text, db))
             cascade = " CASCADE" if (m.group(3) or "").strip().upper() == "CASCADE" else ""
             with self._cursor() as cursor:
                 self._run(cursor, f"DROP SCHEMA {CATALOG}.{quote_ident(db)}{cascade}", query)
             self.catalog.drop_database(db)
-        return ddl_outcome("DROP_DATABASE")
+        return Answer()
 
     # ---- partitions --------------------------------------------------------------------------------
 
-    def _alter_partitions(self, query: Query) -> QueryOutcome | None:
+    def _alter_partitions(self, query: Query) -> Answer | None:
         """``ALTER TABLE t ADD [IF NOT EXISTS] PARTITION (k='v') [LOCATION '...'] ...`` and ``DROP PARTITION``.
 
         See https://docs.aws.amazon.com/athena/latest/ug/alter-table-add-partition.html.
@@ -99,14 +99,14 @@ class DdlStatements(EngineCore):
                     target = spec_location or location.rstrip("/") + "/" + partition_path(names, values) + "/"
                     partitions.append(Partition(values, target))
                 self.catalog.add_partitions(entry.database, entry.name, partitions, replace=False)
-                return ddl_outcome("ALTER_TABLE_ADD_PARTITION")
+                return Answer()
             missing = [values for values, _ in specs if values not in existing]
             if missing and not m.group(3):
                 raise QueryFailure("HIVE_METASTORE_ERROR", f"Partition not found: {partition_path(names, missing[0])}")
             self.catalog.drop_partitions(entry.database, entry.name, [values for values, _ in specs])
-        return ddl_outcome("ALTER_TABLE_DROP_PARTITION")
+        return Answer()
 
-    def _msck_repair(self, query: Query) -> QueryOutcome | None:
+    def _msck_repair(self, query: Query) -> Answer | None:
         """``MSCK REPAIR TABLE t``: register the ``key=value/`` folders under LOCATION as partitions.
 
         See https://docs.aws.amazon.com/athena/latest/ug/msck-repair-table.html.
@@ -139,18 +139,12 @@ class DdlStatements(EngineCore):
             lines += [
                 f"Repair: Added partition to metastore {entry.name}:{partition_path(names, p.values)}" for p in added
             ]
-        return QueryOutcome(
-            "DDL",
-            [ColumnInfo("result", "varchar", 2147483647, 0, case_sensitive=True)],
-            [(line,) for line in lines],
-            None,
-            "txt",
-            "MSCK_REPAIR_TABLE",
-        )
+        column = ColumnInfo("result", "varchar", 2147483647, 0, case_sensitive=True)
+        return Answer([column], [(line,) for line in lines])
 
     # ---- tables and views ----------------------------------------------------------------------------
 
-    def _create(self, tree: exp.Create, query: Query) -> QueryOutcome:
+    def _create(self, tree: exp.Create, query: Query) -> Answer:
         kind = (tree.args.get("kind") or "").upper()
         table = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
         if not isinstance(table, exp.Table):
@@ -171,7 +165,7 @@ class DdlStatements(EngineCore):
                 return self._ctas(tree, query, db, name, properties, parameters, exists)
             if exists:
                 if tree.args.get("exists"):
-                    return ddl_outcome("CREATE_TABLE")
+                    return Answer()
                 raise QueryFailure("ALREADY_EXISTS", f"Table '{CATALOG}.{db}.{name}' already exists", position=(1, 1))
             if not external and not iceberg:
                 # https://docs.aws.amazon.com/athena/latest/ug/create-table.html: "If you use CREATE TABLE
@@ -200,7 +194,7 @@ class DdlStatements(EngineCore):
             with self._session(query) as cursor:
                 self._run(cursor, f"CREATE TABLE {qualified(db, name)} ({columns})", query)
             self.catalog.put(entry)
-        return ddl_outcome("CREATE_TABLE")
+        return Answer()
 
     def _ctas(
         self,
@@ -211,11 +205,11 @@ class DdlStatements(EngineCore):
         properties: list[exp.Expression],
         parameters: dict[str, str],
         exists: bool,
-    ) -> QueryOutcome:
+    ) -> Answer:
         """CREATE TABLE AS: Athena answers with a ``rows`` bigint column and the count as UpdateCount."""
         if exists:
             if tree.args.get("exists"):
-                return write_outcome("CREATE_TABLE_AS_SELECT", 0)
+                return write_answer(0)
             raise QueryFailure("ALREADY_EXISTS", f"Table '{CATALOG}.{db}.{name}' already exists", position=(1, 1))
         statement = tree.copy()
         statement.set("properties", None)
@@ -235,9 +229,9 @@ class DdlStatements(EngineCore):
             parameters["location"] = location
         self.catalog.put(TableEntry(db, name, ICEBERG if iceberg else MANAGED, parameters=parameters))
         count = int(rows[0][0]) if rows and rows[0] and rows[0][0] is not None else 0
-        return write_outcome("CREATE_TABLE_AS_SELECT", count)
+        return write_answer(count)
 
-    def _create_view(self, tree: exp.Create, table: exp.Table, db: str, name: str, query: Query) -> QueryOutcome:
+    def _create_view(self, tree: exp.Create, table: exp.Table, db: str, name: str, query: Query) -> Answer:
         body = tree.expression
         if body is None:
             raise QueryFailure("SYNTAX_ERROR", "CREATE VIEW needs AS <query>", position=(1, 1))
@@ -248,9 +242,9 @@ class DdlStatements(EngineCore):
                 self._run(cursor, translate(statement), query)
             view_sql = body.sql(dialect="trino", pretty=True)
             self.catalog.put(TableEntry(db, name, VIEW, parameters={"presto_view": "true"}, view_sql=view_sql))
-        return ddl_outcome("CREATE_VIEW")
+        return Answer()
 
-    def _drop(self, tree: exp.Drop, query: Query) -> QueryOutcome:
+    def _drop(self, tree: exp.Drop, query: Query) -> Answer:
         kind = (tree.args.get("kind") or "").upper()
         tables = tree.args.get("tables") or ([tree.this] if tree.this is not None else [])
         table = tables[0] if len(tables) == 1 else None
@@ -260,7 +254,7 @@ class DdlStatements(EngineCore):
         with self._ddl_lock:
             if self._table_info(db, name) is None:
                 if tree.args.get("exists"):
-                    return ddl_outcome(f"DROP_{kind}")
+                    return Answer()
                 raise QueryFailure(
                     "TABLE_NOT_FOUND",
                     f"Table '{CATALOG}.{db}.{name}' does not exist",
@@ -270,7 +264,7 @@ class DdlStatements(EngineCore):
             with self._session(query) as cursor:
                 self._run(cursor, f"DROP {actual} {qualified(db, name)}", query)
             self.catalog.drop(db, name)  # an external table's files stay in S3, as in Athena
-        return ddl_outcome(f"DROP_{kind}")
+        return Answer()
 
 
 def plain_properties(properties: list[exp.Expression]) -> dict[str, str]:
@@ -319,7 +313,7 @@ def _declared_table(
         storage = Storage(location, PARQUET_SERDE, *STORED_AS["PARQUET"][:2])
         return TableEntry(db, name, ICEBERG, columns, [], parameters, storage, comment)
     storage = storage_from_properties(properties, location)
-    return TableEntry(db, name, EXTERNAL, columns, partition_keys, parameters, storage, comment, create_time=now())
+    return TableEntry(db, name, EXTERNAL, columns, partition_keys, parameters, storage, comment, create_time=utc_now())
 
 
 def _partition_specs(text: str, entry: TableEntry, sql: str) -> list[tuple[tuple[str, ...], str | None]]:

@@ -13,12 +13,13 @@ import duckdb
 from sqlglot import exp
 
 from .catalog import CATALOG, Partition, TableEntry
-from .core import EngineCore, Query, quote_ident, table_name, write_outcome
+from .core import EngineCore, Query, quote_ident, table_name, write_answer
 from .ddl import plain_properties
 from .failures import QueryFailure, locate, map_duckdb_error
 from .hive import storage_for
-from .rendering import QueryOutcome, hive_type
+from .rendering import Answer, hive_type
 from .scan import require_bucket
+from .statement_text import closing_paren
 from .translate import duckdb_type, parse_trino, translate
 from .write import write_rows
 
@@ -28,7 +29,7 @@ __all__ = ["WriteStatements"]
 class WriteStatements(EngineCore):
     """INSERT, UPDATE, DELETE, MERGE and UNLOAD."""
 
-    def _unload(self, query: Query) -> QueryOutcome | None:
+    def _unload(self, query: Query) -> Answer | None:
         """``UNLOAD (SELECT ...) TO 's3://...' WITH (format = ..., compression = ..., partitioned_by = ...)``.
 
         See https://docs.aws.amazon.com/athena/latest/ug/unload.html: the destination must be empty;
@@ -37,7 +38,7 @@ class WriteStatements(EngineCore):
         if not re.match(r"(?is)UNLOAD\s*\(", query.text):
             return None
         open_at = query.text.index("(")
-        close_at = _matching_paren(query.text, open_at)
+        close_at = closing_paren(query.text, open_at)
         inner = query.text[open_at + 1 : close_at]
         m = re.fullmatch(r"(?is)\s*TO\s*'((?:[^']|'')*)'\s*(?:WITH\s*\((.*)\))?\s*", query.text[close_at + 1 :])
         if not m:
@@ -92,9 +93,9 @@ class WriteStatements(EngineCore):
                 query.cancel.check()
                 raise map_duckdb_error(exc, query.text, query.database) from exc
         query.written_files.extend(f.url for f in written.files)
-        return write_outcome("UNLOAD", written.rows)
+        return write_answer(written.rows)
 
-    def _insert(self, tree: exp.Insert, query: Query) -> QueryOutcome:
+    def _insert(self, tree: exp.Insert, query: Query) -> Answer:
         target = tree.this
         given: list[str] | None = None
         if isinstance(target, exp.Schema):
@@ -109,7 +110,7 @@ class WriteStatements(EngineCore):
             if not entry.is_external:
                 statement = self._expand(tree, query, cursor, skip=target)
                 rows = self._run(cursor, translate(statement), query).fetchall()
-                return write_outcome("INSERT", int(rows[0][0]) if rows else 0)
+                return write_answer(int(rows[0][0]) if rows else 0)
             source = tree.expression
             if source is None:
                 raise QueryFailure("SYNTAX_ERROR", "INSERT needs a query or VALUES", position=(1, 1))
@@ -134,7 +135,7 @@ class WriteStatements(EngineCore):
         new = [Partition(values, location) for values, location in written.partitions]
         self.catalog.add_partitions(entry.database, entry.name, new, replace=False)
         query.written_files.extend(f.url for f in written.files)
-        return write_outcome("INSERT", written.rows)
+        return write_answer(written.rows)
 
     def _insert_projection(
         self, cursor: duckdb.DuckDBPyConnection, source: str, entry: TableEntry, given: list[str] | None, query: Query
@@ -158,7 +159,7 @@ class WriteStatements(EngineCore):
             projection.append(f"CAST({value} AS {duckdb_type(hive)}) AS {quote_ident(name)}")
         return f"SELECT {', '.join(projection)} FROM ({source}) AS __s({aliases})"
 
-    def _modify(self, tree: exp.Expression, query: Query) -> QueryOutcome:
+    def _modify(self, tree: exp.Expression, query: Query) -> Answer:
         """UPDATE, DELETE and MERGE: Iceberg tables only, as in Athena."""
         kind = {exp.Update: "UPDATE", exp.Delete: "DELETE", exp.Merge: "MERGE"}[type(tree)]
         target = tree.this
@@ -176,29 +177,7 @@ class WriteStatements(EngineCore):
         with self._session(query) as cursor:
             statement = self._expand(tree, query, cursor, skip=target)
             rows = self._run(cursor, translate(statement), query).fetchall()
-        return write_outcome(kind, int(rows[0][0]) if rows and rows[0] and rows[0][0] is not None else 0)
-
-
-def _matching_paren(text: str, open_at: int) -> int:
-    """Index of the parenthesis closing the one at ``open_at`` (quotes and comments respected)."""
-    depth = 0
-    i = open_at
-    while i < len(text):
-        ch = text[i]
-        if ch in "'\"":
-            end = text.find(ch, i + 1)
-            while end != -1 and end + 1 < len(text) and text[end + 1] == ch:
-                end = text.find(ch, end + 2)
-            i = len(text) if end == -1 else end + 1
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise QueryFailure("SYNTAX_ERROR", "mismatched input '<EOF>': unbalanced parentheses", position=(1, 1))
+        return write_answer(int(rows[0][0]) if rows and rows[0] and rows[0][0] is not None else 0)
 
 
 def _with_options(text: str) -> dict[str, str]:

@@ -22,12 +22,12 @@ Known differences from Athena are listed in :data:`SEMANTIC_DIFFERENCES` (and th
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from pathlib import Path
 
 from sqlglot import exp
 
-from .binding import bind_parameters, classify, strip_comments
 from .catalog import CATALOG, MANAGED, TableEntry
 from .core import DEFAULT_MEMORY_LIMIT, Cancellation, Query, qualified, quote_ident
 from .ddl import DdlStatements
@@ -35,15 +35,18 @@ from .dml import WriteStatements
 from .failures import QueryFailure
 from .quiet import quiet_sqlglot
 from .rendering import (
+    Answer,
     ColumnInfo,
     QueryOutcome,
     TableInfo,
     column_info,
     format_double,
     format_real,
+    output_kind,
     to_result_csv,
     to_result_text,
 )
+from .statement_text import classify, prepare
 from .translate import parse_trino, translate
 from .utility import UtilityStatements
 
@@ -57,10 +60,10 @@ __all__ = [
     "QueryFailure",
     "QueryOutcome",
     "TableInfo",
-    "bind_parameters",
     "classify",
     "format_double",
     "format_real",
+    "output_kind",
     "to_result_csv",
     "to_result_text",
 ]
@@ -111,57 +114,74 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
         """
         if catalog.lower() != CATALOG:
             raise QueryFailure("CATALOG_NOT_FOUND", f"Catalog '{catalog}' does not exist")
-        bound = bind_parameters(sql, execution_parameters)
-        text = strip_comments(bound)
-        if not text:
-            raise QueryFailure("SYNTAX_ERROR", "mismatched input '<EOF>'", position=(1, 1))
-        query = Query(text, database.lower(), cancel or Cancellation())
+        statement = prepare(sql, execution_parameters)
+        query = Query(statement.text, database.lower(), cancel or Cancellation())
+        handler = self._handlers().get(statement.substatement_type)
         with quiet_sqlglot():
-            for handler in self._handlers():
-                outcome = handler(query)
-                if outcome is not None:
-                    return replace(outcome, scanned_bytes=query.scanned_bytes, written_files=tuple(query.written_files))
-        raise QueryFailure("NOT_SUPPORTED", f"Statement not supported: {text.split()[0].upper()}", position=(1, 1))
+            answer = (handler(query) if handler else None) or self._statement(query)
+        return QueryOutcome(
+            statement.statement_type,
+            answer.columns,
+            answer.rows,
+            answer.update_count,
+            output_kind(statement.statement_type, statement.substatement_type),
+            statement.substatement_type,
+            query.scanned_bytes,
+            tuple(query.written_files),
+        )
 
     def load_csv(self, table: str, path: str, *, database: str = "default") -> int:
-        """Create (or replace) ``database.table`` from a CSV file; returns the row count."""
+        """Create (or replace) ``database.table`` from a local CSV file; returns the row count."""
         return self._load(table, database, "read_csv_auto", path)
 
     def load_parquet(self, table: str, path: str, *, database: str = "default") -> int:
-        """Create (or replace) ``database.table`` from a Parquet file; returns the row count."""
+        """Create (or replace) ``database.table`` from a local Parquet file; returns the row count."""
         return self._load(table, database, "read_parquet", path)
 
     # ---- loading files -----------------------------------------------------------------------------
 
     def _load(self, table: str, database: str, reader: str, path: str) -> int:
+        """DuckDB opens no local path, so the operator's file is read here and handed to it in memory."""
         db, name = database.lower(), table.lower()
-        with self._ddl_lock, self._cursor() as cursor:
-            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{quote_ident(db)}")
-            cursor.execute(f"CREATE OR REPLACE TABLE {qualified(db, name)} AS SELECT * FROM {reader}(?)", [path])
-            self.catalog.put(TableEntry(db, name, MANAGED))
-            row = cursor.execute(f"SELECT count(*) FROM {qualified(db, name)}").fetchone()
+        staged = f"s3://{uuid.uuid4().hex}/{Path(path).name}"
+        self._staging.write(staged, Path(path).read_bytes())
+        try:
+            with self._ddl_lock, self._cursor() as cursor:
+                cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{quote_ident(db)}")
+                cursor.execute(
+                    f"CREATE OR REPLACE TABLE {qualified(db, name)} AS SELECT * FROM {reader}(?)",
+                    [self._staging.duck_path(staged)],
+                )
+                self.catalog.put(TableEntry(db, name, MANAGED))
+                row = cursor.execute(f"SELECT count(*) FROM {qualified(db, name)}").fetchone()
+        finally:
+            self._staging.remove(staged)
         return int(row[0]) if row else 0
 
     # ---- statement handlers ----------------------------------------------------------------------
 
-    def _handlers(self) -> list[Callable[[Query], QueryOutcome | None]]:
-        return [
-            self._show_databases,
-            self._show_tables,
-            self._show_columns,
-            self._show_partitions,
-            self._show_create,
-            self._describe,
-            self._explain,
-            self._create_database,
-            self._drop_database,
-            self._alter_partitions,
-            self._msck_repair,
-            self._unload,
-            self._statement,
-        ]
+    def _handlers(self) -> dict[str, Callable[[Query], Answer | None]]:
+        """The statements the engine reads itself (Hive DDL, SHOW, DESCRIBE, EXPLAIN, UNLOAD: sqlglot has no tree
+        for them), by Athena's substatement type; a handler that does not recognise the text leaves it to
+        sqlglot (:meth:`_statement`), which then refuses it."""
+        return {
+            "SHOW_DATABASES": self._show_databases,
+            "SHOW_TABLES": self._show_tables,
+            "SHOW_COLUMNS": self._show_columns,
+            "SHOW_PARTITIONS": self._show_partitions,
+            "SHOW_CREATE_TABLE": self._show_create,
+            "SHOW_CREATE_VIEW": self._show_create,
+            "DESCRIBE": self._describe,
+            "EXPLAIN": self._explain,
+            "CREATE_DATABASE": self._create_database,
+            "DROP_DATABASE": self._drop_database,
+            "ALTER_TABLE_ADD_PARTITION": self._alter_partitions,
+            "ALTER_TABLE_DROP_PARTITION": self._alter_partitions,
+            "MSCK_REPAIR_TABLE": self._msck_repair,
+            "UNLOAD": self._unload,
+        }
 
-    def _statement(self, query: Query) -> QueryOutcome | None:
+    def _statement(self, query: Query) -> Answer:
         """Queries, INSERT, UPDATE/DELETE/MERGE, CREATE TABLE/VIEW, CTAS, DROP TABLE/VIEW."""
         tree = parse_trino(query.text)
         if isinstance(tree, exp.Command):
@@ -179,7 +199,7 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
             return self._select(tree, query)
         raise QueryFailure("NOT_SUPPORTED", f"Statement not supported: {type(tree).__name__.upper()}", position=(1, 1))
 
-    def _select(self, tree: exp.Expression, query: Query) -> QueryOutcome:
+    def _select(self, tree: exp.Expression, query: Query) -> Answer:
         with self._session(query) as cursor:
             duck_sql = translate(self._expand(tree, query, cursor))
             self._run(cursor, duck_sql, query)
@@ -188,7 +208,7 @@ class QueryEngine(UtilityStatements, DdlStatements, WriteStatements):
             names = _trino_column_names(tree, [str(d[0]) for d in description])
             rows = self._fetch(cursor, types, query)
         columns = [column_info(n, t) for n, t in zip(names, types, strict=True)]
-        return QueryOutcome("DML", columns, rows, None, "csv", "SELECT")
+        return Answer(columns, rows)
 
 
 def _trino_column_names(tree: exp.Expression, duck_names: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ and users match on those texts, so DuckDB's own errors are translated here into 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
@@ -27,8 +28,10 @@ _ERROR_CODES: dict[str, tuple[int, int]] = {
     "CATALOG_NOT_FOUND": (2, 1000),
     "COLUMN_NOT_FOUND": (2, 1000),
     "FUNCTION_NOT_FOUND": (2, 1000),
+    "PERMISSION_DENIED": (2, 1000),
     "TYPE_MISMATCH": (2, 1000),
     "INVALID_PARAMETER_USAGE": (2, 1000),
+    "EXPRESSION_NOT_CONSTANT": (2, 1000),
     "NOT_SUPPORTED": (2, 1000),
     "ALREADY_EXISTS": (2, 1003),
     "INVALID_FUNCTION_ARGUMENT": (2, 1001),
@@ -86,6 +89,8 @@ def map_duckdb_error(exc: Exception, sql: str, database: str) -> QueryFailure:
     message = _first_line(str(exc))
     if isinstance(exc, duckdb.InterruptException):
         return QueryFailure("USER_CANCELED", "Query was canceled")
+    if isinstance(exc, duckdb.PermissionException):
+        return _outside_s3(str(exc), sql, database)
     if isinstance(exc, duckdb.OutOfMemoryException):
         # What DuckDB's memory_limit refused: reported as Athena reports a query too big for its workers.
         return QueryFailure("EXCEEDED_MEMORY_LIMIT", f"Query exhausted resources at this scale factor ({message})")
@@ -94,6 +99,24 @@ def map_duckdb_error(exc: Exception, sql: str, database: str) -> QueryFailure:
         if match:
             return builder(match, sql, database)
     return _fallback_failure(exc, message, sql)
+
+
+def _outside_s3(message: str, sql: str, database: str) -> QueryFailure:
+    """DuckDB refused a path outside S3 (the engine turns its external access off). Athena has no function
+    that reads files and no table named like a path, so what DuckDB points at (its caret under ``LINE n:``)
+    is, for Athena, an unknown function or table."""
+    for context, caret in itertools.pairwise(message.splitlines()):
+        called = re.match(r"(\w+)\s*\(", context[caret.find("^") :]) if context.startswith("LINE ") else None
+        if called and caret.strip().startswith("^"):
+            name = called.group(1).lower()
+            return QueryFailure("FUNCTION_NOT_FOUND", f"Function '{name}' not registered", position=locate(sql, name))
+    path = re.search(r'Cannot access \w+ "(.+?)" - ', message)
+    if path and f'"{path.group(1)}"' in sql:  # a quoted name, which DuckDB tried as a file
+        name = path.group(1)
+        return QueryFailure(
+            "TABLE_NOT_FOUND", f"Table '{CATALOG}.{database}.{name}' does not exist", position=locate(sql, name)
+        )
+    return QueryFailure("PERMISSION_DENIED", "Access Denied: the local engine reads and writes only S3")
 
 
 def _table_not_found(m: re.Match[str], sql: str, database: str) -> QueryFailure:

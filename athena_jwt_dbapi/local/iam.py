@@ -12,11 +12,11 @@ import dataclasses
 import secrets
 import string
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 
+from athena_jwt_dbapi.local.clock import Clock, utc_now
 from athena_jwt_dbapi.local.issuer import DEFAULT_AUDIENCE
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -26,12 +26,6 @@ MAX_MAX_SESSION_DURATION = 43200
 
 _UPPER_ALNUM = string.ascii_uppercase + string.digits
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _random(alphabet: str, length: int) -> str:
@@ -88,7 +82,7 @@ class IssuedCredentials:
         return f"arn:aws:sts::{self.role.account_id}:assumed-role/{self.role.name}/{self.session_name}"
 
     def is_expired(self, now: datetime | None = None) -> bool:
-        return (now or utcnow()) >= self.expiration
+        return (now or utc_now()) >= self.expiration
 
 
 class CredentialStore:
@@ -99,7 +93,7 @@ class CredentialStore:
     allowed (the expiration is then reported with milliseconds).
     """
 
-    def __init__(self, *, clock: Clock = utcnow) -> None:
+    def __init__(self, *, clock: Clock = utc_now) -> None:
         self._lock = threading.Lock()
         self._by_key: dict[str, IssuedCredentials] = {}
         self.clock = clock

@@ -3,9 +3,10 @@
 Athena reads a table's files from S3 at query time and writes INSERT, CTAS and UNLOAD output back to
 S3. The engine does the same through an fsspec filesystem registered with DuckDB under its own
 protocol (:data:`PROTOCOL`), so DuckDB's CSV, JSON and Parquet readers and its ``COPY ... TO`` see the
-local S3: for the stack, moto's S3 reached with PyAthena's boto3-based fsspec filesystem; for an engine
-on its own, fsspec's in-memory filesystem. ``s3://bucket/key`` becomes ``<PROTOCOL>://bucket/key``;
-DuckDB's own ``s3://`` support (httpfs) is never involved, so nothing leaves the process.
+local S3: for the stack, moto's S3 reached in-process by PyAthena's boto3-based fsspec filesystem; for
+an engine on its own, fsspec's in-memory filesystem. ``s3://bucket/key`` becomes ``<PROTOCOL>://bucket/key``;
+DuckDB's own ``s3://`` support (httpfs) is never involved, so nothing leaves the process; and since
+the engine turns DuckDB's external access off, these protocols are all that DuckDB can open.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-__all__ = ["PROTOCOL", "ObjectStore", "S3File", "split_s3_url"]
+__all__ = ["LOAD_PROTOCOL", "PROTOCOL", "ObjectStore", "S3File", "split_s3_url"]
 
 PROTOCOL = "athenalocals3"
+#: A private in-memory area where the engine hands DuckDB the local files an operator loads.
+LOAD_PROTOCOL = "athenalocalload"
 _S3_URL = re.compile(r"s3a?://([^/]+)/?(.*)", re.IGNORECASE)
 
 
@@ -48,32 +52,27 @@ class ObjectStore:
 
     def __init__(self, filesystem: Any, *, has_buckets: bool = True) -> None:
         self.filesystem = filesystem
+        self.protocol: str = filesystem.protocol if isinstance(filesystem.protocol, str) else filesystem.protocol[0]
         self._has_buckets = has_buckets
 
     @classmethod
-    def for_endpoint(cls, endpoint_url: str, *, region: str = "us-east-1") -> ObjectStore:
-        """S3 at ``endpoint_url`` (the stack's moto server, which needs no real credentials)."""
+    def for_client(cls, client: Any) -> ObjectStore:
+        """S3 through the boto3 ``client`` (the stack's in-process client of moto)."""
         from pyathena.filesystem.s3 import S3FileSystem
+        from pyathena.util import RetryConfig
 
         filesystem_class = type("LocalS3FileSystem", (S3FileSystem,), {"protocol": (PROTOCOL,)})
-        filesystem = filesystem_class(
-            endpoint_url=endpoint_url,
-            key="local-engine",
-            secret="local-engine",
-            region_name=region,
-            skip_instance_cache=True,
-            client_kwargs={"region_name": region},
-            config_kwargs={"s3": {"addressing_style": "path"}, "retries": {"total_max_attempts": 2}},
-        )
-        return cls(filesystem)
+        # PyAthena's filesystem takes its client from a connection, of which it reads these two attributes.
+        connection = SimpleNamespace(s3_client=client, retry_config=RetryConfig(attempt=1))
+        return cls(filesystem_class(connection=connection, skip_instance_cache=True))
 
     @classmethod
-    def in_memory(cls) -> ObjectStore:
+    def in_memory(cls, protocol: str = PROTOCOL) -> ObjectStore:
         """A private in-memory S3 (fsspec's memory filesystem), for an engine without a stack."""
         from fsspec.implementations.memory import MemoryFileSystem
 
         def strip_protocol(klass: Any, path: str) -> str:
-            path = re.sub(rf"^(?:{PROTOCOL}|s3a?|memory)://", "", str(path))
+            path = re.sub(rf"^(?:{protocol}|s3a?|memory)://", "", str(path))
             path = path.strip("/")
             return "/" + path if path else ""
 
@@ -81,7 +80,7 @@ class ObjectStore:
             "LocalMemoryS3",
             (MemoryFileSystem,),
             {
-                "protocol": (PROTOCOL,),
+                "protocol": (protocol,),
                 "store": {},
                 "pseudo_dirs": [""],
                 "_strip_protocol": classmethod(strip_protocol),
@@ -91,16 +90,13 @@ class ObjectStore:
 
     # ---- paths -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def duck_path(url: str) -> str:
+    def duck_path(self, url: str) -> str:
         """The path DuckDB opens for ``s3://bucket/key``."""
         bucket, key = split_s3_url(url)
-        return f"{PROTOCOL}://{bucket}/{key}"
+        return f"{self.protocol}://{bucket}/{key}"
 
-    @staticmethod
-    def _fs_path(url: str) -> str:
-        bucket, key = split_s3_url(url)
-        return f"{PROTOCOL}://{bucket}/{key}".rstrip("/")
+    def _fs_path(self, url: str) -> str:
+        return self.duck_path(url).rstrip("/")
 
     def register(self, connection: Any) -> None:
         """Let a DuckDB connection (and its cursors) open ``<PROTOCOL>://`` paths."""
@@ -118,7 +114,7 @@ class ObjectStore:
         self._invalidate()
         try:
             found: Mapping[str, Any] = self.filesystem.find(
-                f"{PROTOCOL}://{bucket}/{prefix}", detail=True, withdirs=False
+                f"{self.protocol}://{bucket}/{prefix}", detail=True, withdirs=False
             )
         except FileNotFoundError:
             return []
@@ -139,7 +135,7 @@ class ObjectStore:
             return True
         bucket, _ = split_s3_url(location)
         self._invalidate()
-        return bool(self.filesystem.exists(f"{PROTOCOL}://{bucket}"))
+        return bool(self.filesystem.exists(f"{self.protocol}://{bucket}"))
 
     def is_empty(self, location: str) -> bool:
         return not self.list_files(location)
@@ -157,6 +153,10 @@ class ObjectStore:
 
     def write(self, url: str, body: bytes) -> None:
         self.filesystem.pipe_file(self._fs_path(url), body)
+        self._invalidate()
+
+    def remove(self, url: str) -> None:
+        self.filesystem.rm_file(self._fs_path(url))
         self._invalidate()
 
     def _invalidate(self) -> None:

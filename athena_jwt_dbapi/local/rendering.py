@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 __all__ = [
+    "Answer",
     "ColumnInfo",
     "QueryOutcome",
     "TableInfo",
@@ -22,6 +23,7 @@ __all__ = [
     "format_double",
     "format_real",
     "hive_type",
+    "output_kind",
     "to_result_csv",
     "to_result_text",
     "to_text",
@@ -83,6 +85,24 @@ class QueryOutcome:
     def has_result_set(self) -> bool:
         """Whether Athena returns rows (with a header row first in ``.csv`` output) for this statement."""
         return self.update_count is None and bool(self.columns)
+
+
+def output_kind(statement_type: str, substatement_type: str) -> str:
+    """Athena writes DDL and SHOW/DESCRIBE output to ``<id>.txt`` and result sets (EXPLAIN's too) to ``<id>.csv``."""
+    return "txt" if statement_type in ("DDL", "UTILITY") and substatement_type != "EXPLAIN" else "csv"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one statement answers: columns, rows and, for statements that write, the count.
+
+    What the statement *is* (its Athena statement type, hence its output file) is not the handler's to
+    say: it comes from the statement's text (:func:`.statement_text.classify`), known before it runs.
+    """
+
+    columns: list[ColumnInfo] = field(default_factory=list)
+    rows: list[tuple[str | None, ...]] = field(default_factory=list)
+    update_count: int | None = None
 
 
 @dataclass(frozen=True)

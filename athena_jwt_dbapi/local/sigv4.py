@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -56,29 +55,6 @@ _S3_SIG_MSG = (
 )
 _INVALID_TOKEN_MSG = "The security token included in the request is invalid."
 _EXPIRED_TOKEN_MSG = "The security token included in the request is expired"
-
-
-_SECRET_QUERY = re.compile(
-    r"([?&](?:X-Amz-Security-Token|X-Amz-Signature|X-Amz-Credential|Signature|WebIdentityToken)=)[^&\s\"]+", re.I
-)
-
-
-class RedactSigningSecrets(logging.Filter):
-    """Scrub tokens and signatures sent in query strings from access-log lines (werkzeug logs full URLs)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = _SECRET_QUERY.sub(r"\1REDACTED", message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-def install_log_redaction(logger_name: str = "werkzeug") -> None:
-    """Idempotently attach :class:`RedactSigningSecrets` to the access logger."""
-    logger = logging.getLogger(logger_name)
-    if not any(isinstance(f, RedactSigningSecrets) for f in logger.filters):
-        logger.addFilter(RedactSigningSecrets())
 
 
 class _Err(NamedTuple):

@@ -10,7 +10,6 @@ not yet expired; Athena writes its results into S3 where the driver's S3-reading
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -90,7 +89,7 @@ class LocalAthena:
         default_roles = [Role(DEFAULT_ROLE_NAME, max_session_duration=43200)]
         self.sts = StsService(self.credentials, roles if roles is not None else default_roles)
         # No reset: moto's state is process-wide, and another stack (or the user's mock_aws) may be using it.
-        self.s3 = S3Front(self.credentials, region=region, reset_on_start=False)
+        self.s3 = S3Front(self.credentials, region=region, reset_on_start=False, port=self._port_of(3))
         self.athena = AthenaService(
             self.engine,
             authenticate=self._authenticate_athena,
@@ -102,7 +101,6 @@ class LocalAthena:
         self._sts_app = _StoppableApp(self.sts, "sts")
         self._athena_app = _StoppableApp(self.athena, "athena")
         self._servers: list[BackgroundServer] = []
-        self._s3_server: BackgroundServer | None = None
         self._started = False
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -110,9 +108,6 @@ class LocalAthena:
     def start(self) -> LocalAthena:
         if self._started:
             return self
-        werkzeug_log = logging.getLogger("werkzeug")
-        if werkzeug_log.level == logging.NOTSET:  # moto's server logs every request at INFO otherwise
-            werkzeug_log.setLevel(logging.WARNING)
         try:
             issuer_server = BackgroundServer(self._issuer_app, port=self._port_of(0)).start()
             self._servers.append(issuer_server)
@@ -121,10 +116,9 @@ class LocalAthena:
             self._servers.append(BackgroundServer(self._sts_app, port=self._port_of(1)).start())
             self._servers.append(BackgroundServer(self._athena_app, port=self._port_of(2)).start())
             self.s3.start()
-            if self.port:  # the S3 front picks a free port; serve the same front on the fixed one too
-                self._s3_server = BackgroundServer(self.s3, port=self._port_of(3)).start()
-            # Table data (external tables, INSERT INTO, UNLOAD) lives in the same S3 the clients see.
-            self.engine.use_object_store(ObjectStore.for_endpoint(self.s3.moto_url, region=self.region))
+            # Table data (external tables, INSERT INTO, UNLOAD) lives in the same S3 the clients see; the
+            # engine reaches it in-process, as the stack's own results do.
+            self.engine.use_object_store(ObjectStore.for_client(self.s3.internal_client()))
             self.s3.create_bucket(self.bucket)
             self.athena.add_workgroup("primary", output_location=self.output_location)
         except BaseException:
@@ -135,9 +129,6 @@ class LocalAthena:
 
     def stop(self) -> None:
         self.athena.shutdown()
-        if self._s3_server is not None:
-            self._s3_server.stop()
-            self._s3_server = None
         for server in reversed(self._servers):
             server.stop()
         self._servers.clear()
@@ -169,7 +160,7 @@ class LocalAthena:
 
     @property
     def s3_endpoint(self) -> str:
-        return self._s3_server.url if self._s3_server is not None else self.s3.url
+        return self.s3.url
 
     @property
     def role_arn(self) -> str:

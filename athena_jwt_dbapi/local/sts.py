@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from athena_jwt_dbapi.local.errors import ServiceError
 from athena_jwt_dbapi.local.iam import CredentialStore, IssuedCredentials, Role
-from athena_jwt_dbapi.local.sigv4 import install_log_redaction, verify_sigv4
+from athena_jwt_dbapi.local.sigv4 import verify_sigv4
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 API_VERSION = "2011-06-15"
@@ -148,7 +148,6 @@ class StsService:
         self.requests: list[dict[str, str]] = []
         self.call_count = 0
         self.jwks = JwksCache()
-        install_log_redaction()  # STS also accepts GET, which would put the token in the access log
         for role in (roles.values() if isinstance(roles, Mapping) else roles) or ():
             self.add_role(role)
         for issuer in trusted_issuers:

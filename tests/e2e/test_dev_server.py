@@ -221,6 +221,15 @@ def test_env_prints_the_same_lines_for_a_second_terminal(running: Running) -> No
     ]
 
 
+def test_the_server_prints_where_the_token_is_never_a_token(running: Running) -> None:
+    """Issue 10, item 11: the banner and ``env`` name the 0600 token file; only the ``token`` command, asked for
+    one, prints a token."""
+    printed = "\n".join([*running.server.banner, running.cli("env").stdout])
+    assert str(running.directory / "token") in printed
+    assert not re.search(r"eyJ[\w-]+\.eyJ[\w-]*\.[\w-]*", printed)
+    assert (running.directory / "token").read_text().split(".")[2] not in printed
+
+
 # --- any tool, with nothing but the printed variables -----------------------------------------------
 
 

@@ -160,8 +160,27 @@ def test_stop_slow_query_is_cancelled(client: Any, service: AthenaService) -> No
         assert wait(client, qid)["Status"]["State"] == "CANCELLED"
     finally:
         service.query_delay = 0.0
-    time.sleep(0.1)
+    work = service.execution(qid).work
+    assert work is not None
+    work.result(timeout=10)  # the worker has let go of the query: anything it would have created exists now
     assert service.engine.get_table("sales", "never") is None
+
+
+def test_an_execution_parameter_cannot_rewrite_the_statement(client: Any) -> None:
+    """Issue 10, item 13: each ExecutionParameters value is bound as one expression."""
+    qid = client.start_query_execution(
+        QueryString="SELECT ? AS v",
+        ExecutionParameters=["1 AS v, 'injected' AS w --"],
+        ResultConfiguration={"OutputLocation": OUTPUT},
+    )["QueryExecutionId"]
+    execution = wait(client, qid)
+    assert execution["Status"]["State"] == "FAILED"
+    assert execution["Status"]["StateChangeReason"] == (
+        "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression, as in EXECUTE ... USING: "
+        "mismatched input 'AS'"
+    )
+    assert execution["Status"]["AthenaError"]["ErrorCategory"] == 2
+    assert execution["ExecutionParameters"] == ["1 AS v, 'injected' AS w --"]
 
 
 def test_throttling_is_too_many_requests(server: BackgroundServer, service: AthenaService) -> None:

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from athena_jwt_dbapi.local.engine import (
@@ -212,7 +213,8 @@ def test_load_csv_and_parquet(engine: QueryEngine, tmp_path: Path) -> None:
     source.write_text("id,name\n1,ann\n2,bob\n")
     assert engine.load_csv("people", str(source)) == 2
     parquet = tmp_path / "people.parquet"
-    engine._conn.execute(f"COPY (SELECT * FROM awsdatacatalog.\"default\".people) TO '{parquet}' (FORMAT parquet)")
+    with duckdb.connect() as writer:  # the engine's own DuckDB writes no local file
+        writer.execute(f"COPY (SELECT * FROM read_csv_auto('{source}')) TO '{parquet}' (FORMAT parquet)")
     engine.execute("CREATE DATABASE lake")
     assert engine.load_parquet("people", str(parquet), database="lake") == 2
     assert engine.execute("SELECT name FROM people ORDER BY id", database="lake").rows == [("ann",), ("bob",)]
@@ -228,6 +230,52 @@ def test_load_csv_and_parquet(engine: QueryEngine, tmp_path: Path) -> None:
 def test_execution_parameters(engine: QueryEngine, params: list[str], expected: list[tuple[str, ...]]) -> None:
     sql = "SELECT ? AS a, ? AS b -- trailing ? in a comment\n WHERE '?' = '?'"
     assert engine.execute(sql, execution_parameters=params).rows == expected
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        ("SELECT ? * 2", ["1 + 1"], [("4",)]),  # one expression: (1 + 1) * 2, not 1 + 1 * 2
+        ("SELECT 10 -?", ["-1"], [("11",)]),  # not "10 --1", a comment
+        ("SELECT ?, 'after'", ["'x' -- a comment ends the parameter, not the statement"], [("x", "after")]),
+        ("SELECT date_add('day', 1, ?)", ["DATE '2024-01-31'"], [("2024-02-01",)]),
+    ],
+)
+def test_each_execution_parameter_is_bound_as_one_expression(
+    engine: QueryEngine, sql: str, params: list[str], expected: list[tuple[str, ...]]
+) -> None:
+    assert engine.execute(sql, execution_parameters=params).rows == expected
+
+
+@pytest.mark.parametrize(
+    ("parameter", "reason"),
+    [
+        (
+            "1 AS v, 'injected' AS w --",
+            "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression, as in EXECUTE ... "
+            "USING: mismatched input 'AS'",
+        ),
+        ("1) UNION SELECT (2", "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression"),
+        ("1; DROP TABLE t", "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression"),
+        ("", "INVALID_PARAMETER_USAGE: line 1:8: Execution parameter 1 must be one expression"),
+        ("(SELECT max(a) FROM t)", "EXPRESSION_NOT_CONSTANT: line 1:8: Constant expression cannot contain a subquery"),
+        ("a", "EXPRESSION_NOT_CONSTANT: line 1:8: Constant expression cannot contain column references"),
+    ],
+)
+def test_an_execution_parameter_that_is_not_one_constant_is_refused(
+    engine: QueryEngine, parameter: str, reason: str
+) -> None:
+    """As Trino's EXECUTE ... USING: a parameter is one value, never more SQL (issue 10, item 13)."""
+    engine.execute("CREATE TABLE IF NOT EXISTS t AS SELECT 1 AS a")
+    with pytest.raises(QueryFailure) as info:
+        engine.execute("SELECT ? AS v FROM t", execution_parameters=[parameter])
+    assert info.value.reason.startswith(reason)
+
+
+def test_an_unterminated_string_is_a_syntax_error(engine: QueryEngine) -> None:
+    with pytest.raises(QueryFailure) as info:
+        engine.execute("SELECT 'abc")
+    assert info.value.reason == "SYNTAX_ERROR: line 1:8: mismatched input '<EOF>'"
 
 
 def test_execution_parameter_count_mismatch(engine: QueryEngine) -> None:
@@ -282,6 +330,12 @@ def test_result_text_is_tab_separated_without_header() -> None:
         ("MSCK REPAIR TABLE t", ("DDL", "MSCK_REPAIR_TABLE")),
         ("UNLOAD (SELECT 1) TO 's3://b/x/' WITH (format = 'JSON')", ("DML", "UNLOAD")),
         ("UPDATE t SET a = 1", ("DML", "UPDATE")),
+        ("CREATE OR REPLACE TABLE t AS SELECT 1", ("DML", "CREATE_TABLE_AS_SELECT")),
+        ("CREATE TABLE t COMMENT 'as select' (a int)", ("DDL", "CREATE_TABLE")),
+        ("SELECT 'DROP TABLE t' -- SHOW TABLES", ("DML", "SELECT")),
+        ('SHOW /* the "tables" */ TABLES', ("UTILITY", "SHOW_TABLES")),
+        ("ALTER TABLE \"my db\".t ADD IF NOT EXISTS PARTITION (d='1')", ("DDL", "ALTER_TABLE_ADD_PARTITION")),
+        ("ALTER TABLE t ADD COLUMNS (b int)", ("DDL", "ALTER_TABLE")),
     ],
 )
 def test_classify(sql: str, expected: tuple[str, str]) -> None:

@@ -352,7 +352,8 @@ def test_statement_types_are_known_before_and_after_running(partitioned: QueryEn
         "INSERT INTO logs VALUES (5, '2024-03-01')",
         "UNLOAD (SELECT id FROM logs) TO 's3://out/types/' WITH (format = 'JSON')",
         "CREATE TABLE logs_copy AS SELECT * FROM logs",
-        "DESCRIBE logs",
+        "CREATE OR REPLACE TABLE logs_replaced AS SELECT * FROM logs",
+        "/* a comment first */ DESCRIBE logs",
     ]
     for sql in statements:
         outcome = partitioned.execute(sql)
