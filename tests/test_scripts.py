@@ -97,7 +97,7 @@ def test_ci_runs_the_test_command_then_ruff_and_mypy(tmp_path: Path) -> None:
     assert status == 0
     assert [c for c in calls if c.startswith(("venv-python -m pytest", "ruff", "mypy"))] == [
         "venv-python -m pytest -q",
-        "ruff check athena_jwt_dbapi tests examples benchmarks",
+        "ruff check athena_jwt_dbapi tests examples benchmarks scripts",
         "mypy ",
     ]
 
