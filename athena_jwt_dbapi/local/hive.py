@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from .catalog import Storage, TableEntry
+from .failures import QueryFailure
 
 __all__ = [
     "FORMAT_CSV",
@@ -180,6 +181,19 @@ class TextOptions:
     escape: str
     skip_header: int
 
+
+
+def supported_format(storage: Storage, action: str) -> str:
+    """``data_format(storage)`` if the engine can ``action`` ("read" or "write") such files, else Athena's
+    NOT_SUPPORTED (ORC, Avro and other SerDes)."""
+    fmt = data_format(storage)
+    if fmt not in (FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, FORMAT_PARQUET):
+        raise QueryFailure(
+            "NOT_SUPPORTED",
+            f"The local engine cannot {action} {'tables' if action == 'read' else 'files'} with SerDe "
+            f"{storage.serde} (it {action}s delimited text, OpenCSV, JSON and Parquet)",
+        )
+    return fmt
 
 def text_options(storage: Storage, table_parameters: dict[str, str]) -> TextOptions:
     """Delimiters from the SerDe parameters, with Hive's and OpenCSV's defaults.

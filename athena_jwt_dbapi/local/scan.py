@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from .catalog import Partition, TableEntry
 from .failures import QueryFailure
-from .hive import FORMAT_CSV, FORMAT_JSON, FORMAT_PARQUET, FORMAT_TEXT, TextOptions, data_format, text_options
+from .hive import FORMAT_CSV, FORMAT_JSON, FORMAT_PARQUET, TextOptions, supported_format, text_options
 from .objects import ObjectStore, S3File
 from .quiet import quiet_sqlglot
 from .translate import duckdb_type
@@ -82,13 +82,7 @@ def scan_table(
     storage = entry.storage
     if storage is None or not storage.location:
         raise QueryFailure("HIVE_METASTORE_ERROR", f"Table '{entry.database}.{entry.name}' has no location")
-    fmt = data_format(storage)
-    if fmt not in (FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, FORMAT_PARQUET):
-        raise QueryFailure(
-            "NOT_SUPPORTED",
-            f"The local engine cannot read tables with SerDe {storage.serde} "
-            "(it reads delimited text, OpenCSV, JSON and Parquet)",
-        )
+    fmt = supported_format(storage, "read")
     groups: list[tuple[list[S3File], list[str]]] = []
     if entry.partition_keys:
         for partition in partitions if partitions is not None else list(entry.partitions.values()):

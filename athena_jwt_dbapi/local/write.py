@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from .catalog import Storage
 from .failures import QueryFailure
-from .hive import FORMAT_CSV, FORMAT_JSON, FORMAT_PARQUET, FORMAT_TEXT, TextOptions, data_format, text_options
+from .hive import FORMAT_CSV, FORMAT_JSON, FORMAT_PARQUET, TextOptions, supported_format, text_options
 from .objects import ObjectStore, S3File
 from .quiet import quiet_sqlglot
 from .scan import HIVE_DEFAULT_PARTITION, require_bucket, sql_string
@@ -67,13 +67,7 @@ def write_rows(
     ``locations`` maps existing partitions to their registered locations; others go to
     ``location/key=value/``.
     """
-    fmt = data_format(storage)
-    if fmt not in (FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, FORMAT_PARQUET):
-        raise QueryFailure(
-            "NOT_SUPPORTED",
-            f"The local engine cannot write files with SerDe {storage.serde} "
-            "(it writes delimited text, OpenCSV, JSON and Parquet)",
-        )
+    fmt = supported_format(storage, "write")
     codec = _codec(fmt, compression, table_parameters)
     require_bucket(store, location)
     temp = f"__write_{uuid.uuid4().hex}"
