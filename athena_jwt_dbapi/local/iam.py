@@ -43,7 +43,8 @@ class Role:
     """An IAM role with the parts of a web-identity trust policy the local STS evaluates.
 
     ``allowed_issuers=None`` means "whichever issuer the stack trusts", mirroring a trust policy
-    whose principal is the stack's one OIDC provider.
+    whose principal is the stack's one OIDC provider. ``trusted_roles`` are the roles whose sessions may
+    AssumeRole into this one (and set a context on it: ``sts:AssumeRole`` and ``sts:SetContext``).
     """
 
     name: str
@@ -52,6 +53,7 @@ class Role:
     allowed_audiences: tuple[str, ...] = (DEFAULT_AUDIENCE,)
     allowed_subjects: tuple[str, ...] = ("*",)
     max_session_duration: int = MIN_MAX_SESSION_DURATION
+    trusted_roles: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not MIN_MAX_SESSION_DURATION <= self.max_session_duration <= MAX_MAX_SESSION_DURATION:
@@ -72,7 +74,11 @@ class Role:
 
 @dataclass(frozen=True)
 class IssuedCredentials:
-    """One AssumeRoleWithWebIdentity result; the repr hides the secret and the session token."""
+    """One AssumeRoleWithWebIdentity (or AssumeRole) result; the repr hides the secret and the session token.
+
+    ``identity`` is the IAM Identity Center user that identity-enhanced credentials carry (AssumeRole with a
+    context from CreateTokenWithIAM); None for plain role credentials.
+    """
 
     access_key_id: str
     secret_access_key: str = field(repr=False)
@@ -82,6 +88,7 @@ class IssuedCredentials:
     session_name: str
     subject: str
     assumed_role_id: str
+    identity: str | None = None
 
     @property
     def assumed_role_arn(self) -> str:
@@ -113,6 +120,7 @@ class CredentialStore:
         subject: str,
         *,
         now: datetime | None = None,
+        identity: str | None = None,
     ) -> IssuedCredentials:
         issued_at = now or self.clock()
         lifetime = self.lifetime_override if self.lifetime_override is not None else duration_seconds
@@ -129,6 +137,7 @@ class CredentialStore:
             session_name=session_name,
             subject=subject,
             assumed_role_id=f"AROA{_random(_UPPER_ALNUM, 17)}:{session_name}",
+            identity=identity,
         )
         with self._lock:
             self._by_key[creds.access_key_id] = creds
