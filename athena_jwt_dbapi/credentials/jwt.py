@@ -74,9 +74,7 @@ class JwtCredentialsProvider(CredentialsProvider):
         self.session_name = session_name_from(settings, self.token_source)
         self.duration: int = settings["RoleSessionDuration"]
         self.region = context.region
-        self.exchange = WebIdentityExchange(
-            self.role_arn, self.session_name, self.duration, self.token_source, context
-        )
+        self.exchange = WebIdentityExchange(self.role_arn, self.session_name, self.duration, self.token_source, context)
 
     def _sts_client(self) -> BaseClient:
         return self.exchange.client()

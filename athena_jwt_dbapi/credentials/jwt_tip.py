@@ -77,6 +77,15 @@ APPLICATION_ARN = pattern(
 T = TypeVar("T")
 
 
+def _chained_duration(value: Any) -> str | None:
+    if isinstance(value, int) and value > CHAINED_SESSION_LIMIT:
+        return (
+            f"It must be at most {CHAINED_SESSION_LIMIT}: the access role is assumed with the application role's "
+            "credentials (role chaining), which AWS limits to one hour."
+        )
+    return None
+
+
 def _tip(parameter: Parameter, **changes: Any) -> Parameter:
     return dataclasses.replace(parameter, group="JWT_TIP", **changes)
 
@@ -115,7 +124,8 @@ class JwtTipCredentialsProvider(CredentialsProvider):
         _tip(SESSION_NAME_PARAMETER, applied="RoleSessionName of both STS calls"),
         _tip(
             DURATION_PARAMETER,
-            maximum=CHAINED_SESSION_LIMIT,
+            maximum=None,
+            validator=_chained_duration,
             applied="DurationSeconds of both STS calls (AWS limits role chaining to 3600)",
         ),
         Parameter(
@@ -224,7 +234,10 @@ class JwtTipCredentialsProvider(CredentialsProvider):
             step, self.application_role_arn, lambda: _all_tags(clients("athena"), "ResourceARN", self.workgroup_arn)
         )
         return self._tag_value(
-            tags, f"Workgroup {self.workgroup_arn}", "its IAM Identity Center application", "CustomerIdcApplicationArn",
+            tags,
+            f"Workgroup {self.workgroup_arn}",
+            "its IAM Identity Center application",
+            "CustomerIdcApplicationArn",
             APPLICATION_ARN,
         )
 
@@ -262,8 +275,7 @@ class JwtTipCredentialsProvider(CredentialsProvider):
         hint = (
             " The JWT may come from an issuer or for an audience the application does not trust, or may have "
             "expired; and a JWT with a jti claim can be exchanged only once, by any process (this one remembers "
-            "its exchanges while they last)."
-            + ("" if self.token_source.renewable else " " + LITERAL_TOKEN_HINT)
+            "its exchanges while they last)." + ("" if self.token_source.renewable else " " + LITERAL_TOKEN_HINT)
         )
         step = (
             f"CreateTokenWithIAM for IAM Identity Center application {application_arn} (signed as application "
@@ -280,9 +292,7 @@ class JwtTipCredentialsProvider(CredentialsProvider):
         for secret in ("accessToken", "refreshToken", "idToken"):
             register_secret(response.get(secret))
         claims = jwt_claims(response.get("idToken") or "") or {}
-        context = claims.get(IDENTITY_CONTEXT_CLAIM) or (response.get("awsAdditionalDetails") or {}).get(
-            "identityContext"
-        )
+        context = claims.get(IDENTITY_CONTEXT_CLAIM)
         if not isinstance(context, str) or not context:
             raise CredentialsError(
                 f"{step} answered without an identity context (no {IDENTITY_CONTEXT_CLAIM} claim in its idToken).",

@@ -103,7 +103,8 @@ class CredentialStore:
 
     ``lifetime_override`` (seconds) makes new credentials live that long regardless of the requested
     DurationSeconds, so tests can make credentials expire within a test run; a fraction of a second is
-    allowed (the expiration is then reported with milliseconds).
+    allowed (the expiration is then reported with milliseconds). ``role_lifetimes`` does the same for the
+    credentials of one role (by ARN), and wins over ``lifetime_override``.
     """
 
     def __init__(self, *, clock: Clock = utcnow) -> None:
@@ -111,6 +112,7 @@ class CredentialStore:
         self._by_key: dict[str, IssuedCredentials] = {}
         self.clock = clock
         self.lifetime_override: float | None = None
+        self.role_lifetimes: dict[str, float] = {}
 
     def issue(
         self,
@@ -123,7 +125,9 @@ class CredentialStore:
         identity: str | None = None,
     ) -> IssuedCredentials:
         issued_at = now or self.clock()
-        lifetime = self.lifetime_override if self.lifetime_override is not None else duration_seconds
+        lifetime = self.role_lifetimes.get(role.arn, self.lifetime_override)
+        if lifetime is None:
+            lifetime = duration_seconds
         expiration = issued_at + timedelta(seconds=lifetime)
         if float(lifetime).is_integer():  # STS reports whole seconds; only the sub-second test knob keeps more
             expiration = expiration.replace(microsecond=0)

@@ -128,8 +128,10 @@ class SsoAdminService(_JsonService):
         arn = body.get("ResourceArn")
         if not isinstance(arn, str) or not APPLICATION_ARN.fullmatch(arn):
             raise ServiceError(
-                "ValidationException", "1 validation error detected: Value at 'resourceArn' failed to satisfy "
-                "constraint: Member must satisfy regular expression pattern of an application ARN", 400
+                "ValidationException",
+                "1 validation error detected: Value at 'resourceArn' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern of an application ARN",
+                400,
             )
         instance = body.get("InstanceArn")
         tags = self.center.tags_of(arn)

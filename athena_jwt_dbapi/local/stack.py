@@ -341,9 +341,15 @@ class LocalAthena:
         """Every credential issued so far expires now (requests signed with them get ExpiredToken*)."""
         self.credentials.expire_all()
 
-    def set_credential_lifetime(self, seconds: float | None) -> None:
-        """Credentials issued from now on live ``seconds`` (None: the requested duration)."""
-        self.credentials.lifetime_override = seconds
+    def set_credential_lifetime(self, seconds: float | None, *, role_arn: str | None = None) -> None:
+        """Credentials issued from now on live ``seconds`` (None: the requested duration); with ``role_arn``,
+        only that role's (JWT_TIP's access role, while the application role's last)."""
+        if role_arn is None:
+            self.credentials.lifetime_override = seconds
+        elif seconds is None:
+            self.credentials.role_lifetimes.pop(role_arn, None)
+        else:
+            self.credentials.role_lifetimes[role_arn] = seconds
 
     def fail_sts(self, times: int, code: str = "IDPCommunicationError") -> None:
         self.sts.fail_next(times, code)
@@ -390,6 +396,7 @@ class LocalAthena:
         """Undo every fault knob (credential lifetime, STS failures, throttling, delays, memory limit,
         stopped services, Identity Center's token lifetime)."""
         self.credentials.lifetime_override = self._credential_lifetime
+        self.credentials.role_lifetimes.clear()
         self.sts.clear_failures()
         self.athena.throttle_next(0)
         self.athena.query_delay = 0.0
