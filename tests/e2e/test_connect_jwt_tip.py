@@ -497,3 +497,32 @@ def test_no_secret_in_any_log_at_debug(
     secrets += [c.session_token for c in local_athena.credentials.all()]
     leaked = [secret[:12] + "..." for secret in secrets if secret in text]
     assert not leaked
+
+
+def test_connections_racing_with_one_token_exchange_it_once(
+    local_athena: LocalAthena, tip: TrustedIdentityPropagation
+) -> None:
+    """Threads that connect at once with the same JWT but different settings (so different credentials) share
+    one CreateTokenWithIAM: the remembered exchange is made under a lock of its own key."""
+    import threading
+
+    token = local_athena.mint_token(sub="ida")
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def connect(duration: int) -> None:
+        barrier.wait()
+        try:
+            db.connect(**tip_parameters(local_athena, token, RoleSessionDuration=duration), ConnectionTest=False)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    mark = local_athena.journal.mark()
+    threads = [threading.Thread(target=connect, args=(duration,)) for duration in (900, 1800, 3600)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert exchanges(local_athena, mark) == 1
+    assert [op for op in local_athena.journal.operations(mark) if op == ASSUME] == [ASSUME] * 3
