@@ -526,3 +526,14 @@ def test_connections_racing_with_one_token_exchange_it_once(
     assert errors == []
     assert exchanges(local_athena, mark) == 1
     assert [op for op in local_athena.journal.operations(mark) if op == ASSUME] == [ASSUME] * 3
+
+
+def test_a_jdbc_url_with_jwt_tip(local_athena: LocalAthena, tip: TrustedIdentityPropagation) -> None:
+    url = local_athena.jdbc_url(provider="JWT_TIP", JwtWebIdentityToken=None)
+    assert url.startswith("jdbc:athena://CredentialsProvider=JWT_TIP;") and f"WorkGroupArn={tip.workgroup_arn};" in url
+    with db.connect(url, JwtWebIdentityToken=local_athena.mint_token(sub="jo")) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT 'from a url'")
+        assert cursor.fetchone() == ("from a url",)
+        access_key = conn.session.get_credentials().get_frozen_credentials().access_key
+    issued = local_athena.credentials.lookup(access_key)
+    assert issued is not None and issued.identity == "jo"
