@@ -74,13 +74,16 @@ def remembered(key: str, create: Callable[[], tuple[T, float]]) -> T:
             found = _results.get(key)
         if found is not None and found[0] > time.monotonic():
             return found[1]  # type: ignore[no-any-return]
-        result, lifetime = create()  # may raise: nothing is kept for a refused request
-        with _lock:
-            if lifetime > 0:
-                _results[key] = (time.monotonic() + lifetime, result)
-                while len(_results) > MAX_ENTRIES:
-                    _results.popitem(last=False)
-            _result_locks.pop(key, None)
+        try:
+            result, lifetime = create()  # may raise: nothing is kept for a refused request
+            with _lock:
+                if lifetime > 0:
+                    _results[key] = (time.monotonic() + lifetime, result)
+                    while len(_results) > MAX_ENTRIES:
+                        _results.popitem(last=False)
+        finally:
+            with _lock:
+                _result_locks.pop(key, None)
         return result
 
 
