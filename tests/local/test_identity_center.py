@@ -1,6 +1,13 @@
 """The local stack's trusted identity propagation, over HTTP with plain botocore clients (no driver code):
 IAM Identity Center's sso-oidc and sso-admin, Athena's workgroup tags and Identity Center enabled workgroups,
-and STS AssumeRole with ProvidedContexts."""
+and STS AssumeRole with ProvidedContexts.
+
+The shapes are AWS's: CreateTokenWithIAM
+(https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_CreateTokenWithIAM.html), sso-admin
+ListTagsForResource (https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_ListTagsForResource.html),
+Athena ListTagsForResource (https://docs.aws.amazon.com/athena/latest/APIReference/API_ListTagsForResource.html)
+and STS AssumeRole's ProvidedContexts (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+"""
 
 from __future__ import annotations
 
