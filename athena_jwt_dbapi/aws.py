@@ -82,6 +82,28 @@ def unsigned_client(service: str, region: str, endpoint_url: str | None, config:
     return client
 
 
+def signed_client(
+    service: str, region: str, endpoint_url: str | None, config: Config, credentials: Credentials
+) -> BaseClient:
+    """A client signing with fixed ``credentials`` (JWT_TIP's steps after the first, signed with the
+    application role's credentials), regional like :func:`unsigned_client`. Not shared: the credentials are
+    those of one run of a provider's chain."""
+    session = new_botocore_session()
+    session.set_config_variable("sts_regional_endpoints", "regional")
+    frozen = credentials.get_frozen_credentials()
+    client = session.create_client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=config,
+        aws_access_key_id=frozen.access_key,
+        aws_secret_access_key=frozen.secret_key,
+        aws_session_token=frozen.token,
+    )
+    install_log_filter()
+    return client
+
+
 class SharedSession:
     """One boto3 session over fixed credentials, with its clients built once per service and endpoint.
 

@@ -19,11 +19,19 @@ from . import aws
 if TYPE_CHECKING:
     from botocore.config import Config
 
-_ENDPOINT_PARAMETER = {"athena": "AthenaEndpoint", "s3": "S3Endpoint", "sts": "StsEndpoint"}
+_ENDPOINT_PARAMETER = {
+    "athena": "AthenaEndpoint",
+    "s3": "S3Endpoint",
+    "sts": "StsEndpoint",
+    "sso-oidc": "SsoOidcEndpoint",
+    "sso-admin": "SsoAdminEndpoint",
+}
 _DEFAULT_HOST = {
     "athena": "athena.{region}.amazonaws.com",
     "s3": "s3.{region}.amazonaws.com",
     "sts": "sts.{region}.amazonaws.com",
+    "sso-oidc": "oidc.{region}.amazonaws.com",
+    "sso-admin": "sso.{region}.amazonaws.com",
 }
 USER_AGENT = "athena-jwt-dbapi"
 

@@ -60,6 +60,7 @@ def resolve_parameters(dsn: str | None = None, /, **kwargs: Any) -> ResolvedPara
     provider_class = select_provider([source for _, source in sources])
     parameters = (*COMMON_PARAMETERS, *PYATHENA_OPTIONS, *provider_class.parameters)
     settings = resolve(sources, parameters, foreign_parameters(provider_class))
+    settings = settings.with_defaults(provider_class.implied_settings(settings))
     if settings.given("CredentialsProviderArguments") and not provider_class.accepts_arguments:
         raise ParameterError(
             f"The {provider_class.name} credentials provider takes no CredentialsProviderArguments.",

@@ -4,7 +4,8 @@ botocore logs STS request bodies (the JWT) and response bodies (the issued secre
 at DEBUG, and SigV4 logs the canonical request with the session token. We cannot stop those libraries
 from formatting the text, so a filter on their loggers rewrites each record before any handler sees it:
 first every secret value this process has handed to AWS or received from it, then patterns that catch
-secrets we were never told about (JWT-shaped strings, XML/JSON/form fields named like secrets).
+secrets we were never told about (JWT-shaped strings, XML/JSON/form fields named like secrets, IAM Identity
+Center's tokens and identity contexts included).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Form-encoded request bodies (query protocol) and query strings.
     (
         re.compile(
-            r"((?:WebIdentityToken|SecretAccessKey|SessionToken|X-Amz-Security-Token|Password)=)[^&\s'\"]+",
+            r"((?:WebIdentityToken|SecretAccessKey|SessionToken|X-Amz-Security-Token|Password|ContextAssertion)=)"
+            r"[^&\s'\"]+",
             re.IGNORECASE,
         ),
         r"\1" + REDACTED,
@@ -37,7 +39,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"""(['"](?:SecretAccessKey|SessionToken|WebIdentityToken|secret_key|token|"""
-            r"""aws_secret_access_key|aws_session_token|Password|ProxyPassword)['"]\s*:\s*)(['"])[^'"]*\2""",
+            r"""aws_secret_access_key|aws_session_token|Password|ProxyPassword|"""
+            # IAM Identity Center (JWT_TIP): CreateTokenWithIAM's request and answer, AssumeRole's context.
+            r"""assertion|accessToken|refreshToken|idToken|identityContext|ContextAssertion)['"]\s*:\s*)"""
+            r"""(['"])[^'"]*\2""",
             re.IGNORECASE,
         ),
         r"\1\2" + REDACTED + r"\2",

@@ -126,3 +126,15 @@ def test_every_setting_that_shapes_the_shared_clients_is_in_the_session_key() ->
         endpoint_url(settings, service)
     add_result_configuration(boto3.Session(botocore_session=new_botocore_session()), settings)
     assert settings.read == set(SESSION_SETTINGS)
+
+
+def test_identity_center_endpoints_and_their_proxy_exemption() -> None:
+    """JWT_TIP's sso-oidc and sso-admin clients take SsoOidcEndpoint / SsoAdminEndpoint; without them their
+    regional hosts (oidc.<region>, sso.<region>) decide the proxy exemption."""
+    settings = {"SsoOidcEndpoint": "oidc.internal.example", "SsoAdminEndpoint": "http://127.0.0.1:9999"}
+    assert endpoint_url(settings, "sso-oidc") == "https://oidc.internal.example"
+    assert endpoint_url(settings, "sso-admin") == "http://127.0.0.1:9999"
+    proxied = {"ProxyHost": "proxy.example.com", "ProxyPort": 3128, "ProxyExemptHosts": "oidc.eu-west-1.amazonaws.com"}
+    assert config("sso-oidc", **proxied).proxies is None
+    proxy = "http://proxy.example.com:3128"
+    assert config("sso-admin", **proxied).proxies == {"http": proxy, "https": proxy}

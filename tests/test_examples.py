@@ -38,6 +38,16 @@ def test_quickstart_prints_real_results() -> None:
     assert "apac       1   7.10" in output  # the pandas frame
 
 
+def test_jwt_tip_example_queries_as_each_user() -> None:
+    output = run("jwt_tip.py")
+    for user in ("alice", "bob"):
+        assert f"{user}: [('eu', 15), ('us', 20)]" in output
+        assert f"assumed-role/local-athena-identity-center-access/report-{user}\n" in output
+        assert f"identity-enhanced credentials of Identity Center user '{user}'" in output
+    assert "CredentialsProvider=JWT in the same workgroup is refused" in output
+    assert "requires identity-enhanced credentials" in output
+
+
 def test_custom_provider_example() -> None:
     assert "signed by the JsonFile provider" in run("custom_provider.py")
 

@@ -482,5 +482,5 @@ def test_resolve_parameters_is_public_and_makes_no_network_call() -> None:
     )
     assert resolved.endpoint_url("sts") == "https://sts.example.com"
     assert resolved.client_config("athena").retries == {"mode": "standard"}
-    assert isinstance(resolved.provider, JwtCredentialsProvider) and resolved.provider._client is None
+    assert isinstance(resolved.provider, JwtCredentialsProvider) and resolved.provider.exchange._client is None
     assert TOKEN not in repr(resolved)

@@ -223,3 +223,32 @@ def test_a_provider_owns_its_selection_and_region_hints() -> None:
         assert error.value.parameter == "Region"
     finally:
         unregister_credentials_provider("Hinted")
+
+
+class ImplyingProvider(CredentialsProvider):
+    """A provider whose own parameter implies a common one (as JWT_TIP's WorkGroupArn implies WorkGroup)."""
+
+    name = "Implying"
+    parameters = (Parameter("ImplyingTeam", str, "Its team."),)
+
+    @classmethod
+    def implied_settings(cls, settings: Any) -> dict[str, Any]:
+        return {"WorkGroup": f"team-{settings['ImplyingTeam']}"} if settings["ImplyingTeam"] else {}
+
+    def load(self) -> Credentials:
+        return Credentials("AKIAIMPLYINGEXAMPLE", "implying-secret-key-value", None)
+
+
+def test_a_provider_implies_common_settings_the_user_did_not_give() -> None:
+    register_credentials_provider(ImplyingProvider)
+    try:
+        implied = resolve_parameters(CredentialsProvider="Implying", ImplyingTeam="red", Region="us-east-1")
+        assert implied.settings["WorkGroup"] == "team-red"
+        assert not implied.settings.given("WorkGroup")
+        given = resolve_parameters(
+            CredentialsProvider="Implying", ImplyingTeam="red", WorkGroup="mine", Region="us-east-1"
+        )
+        assert given.settings["WorkGroup"] == "mine"
+        assert resolve_parameters(CredentialsProvider="Implying", Region="us-east-1").settings["WorkGroup"] == "primary"
+    finally:
+        unregister_credentials_provider("Implying")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import CredentialsProvider, ProviderContext
 from .cache import clear_credentials_cache
 from .jwt import JwtCredentialsProvider
+from .jwt_tip import JwtTipCredentialsProvider
 from .registry import (
     ENTRY_POINT_GROUP,
     get_credentials_provider,
@@ -21,6 +22,7 @@ from .sdk import (
 
 BUILT_IN_PROVIDERS: tuple[type[CredentialsProvider], ...] = (
     JwtCredentialsProvider,
+    JwtTipCredentialsProvider,
     DefaultChainProvider,
     ProfileCredentialsProvider,
     InstanceProfileProvider,
@@ -37,6 +39,7 @@ __all__ = [
     "IAMCredentialsProvider",
     "InstanceProfileProvider",
     "JwtCredentialsProvider",
+    "JwtTipCredentialsProvider",
     "ProfileCredentialsProvider",
     "ProviderContext",
     "clear_credentials_cache",

@@ -44,8 +44,8 @@ class CredentialsProvider(ABC):
     Subclasses set ``name`` (the ``CredentialsProvider`` value, matched case-insensitively),
     ``parameters`` (their own connection parameters) and, if they take
     ``CredentialsProviderArguments``, ``accepts_arguments = True``; everything else connect() must know
-    about a provider is asked of it here (``selected_by``, ``configured_region``), so adding a provider
-    touches its own module only. ``__init__`` may raise
+    about a provider is asked of it here (``selected_by``, ``configured_region``, ``implied_settings``), so
+    adding a provider touches its own module only. ``__init__`` may raise
     :class:`athena_jwt_dbapi.errors.ParameterError` for inconsistent values; ``load()`` returns
     credentials (a :class:`botocore.credentials.RefreshableCredentials` keeps itself fresh) or raises
     :class:`athena_jwt_dbapi.errors.CredentialsError`.
@@ -64,6 +64,12 @@ class CredentialsProvider(ABC):
         A provider whose configuration names a region (a profile) overrides this; no network call.
         """
         return aws.configured_region()
+
+    @classmethod
+    def implied_settings(cls, settings: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Values of common parameters that follow from the provider's own when the user did not give them
+        (``JWT_TIP``: the workgroup its ``WorkGroupArn`` names); given values always win. No network call."""
+        return {}
 
     def __init__(self, settings: Mapping[str, Any], context: ProviderContext) -> None:
         self.settings = settings

@@ -1,52 +1,37 @@
 """``CredentialsProvider=JWT``: a web identity token exchanged with STS AssumeRoleWithWebIdentity.
 
-The STS client is unsigned (the call needs no AWS credentials, and must never be signed with the
-credentials it is refreshing), regional, and retries IDPCommunicationError, throttling and 5xx with
-botocore's standard retry mode. The credentials refresh themselves with lifetime-scaled windows and are
-shared process-wide by identity (see :mod:`.cache`).
+The exchange itself (an unsigned, regional STS call with standard retries) is :mod:`.web_identity`'s, shared
+with ``JWT_TIP``. The credentials refresh themselves with lifetime-scaled windows and are shared process-wide
+by identity (see :mod:`.cache`).
 """
 
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .. import aws
-from ..errors import CredentialsError, ParameterError
-from ..parameters.spec import CALLABLE, Alias, Parameter, all_of, length, pattern
-from ..redaction import Secret, redact
+from ..errors import ParameterError
+from ..parameters.spec import Alias, Parameter
+from ..redaction import Secret
 from . import cache
 from .base import CredentialsProvider, ProviderContext
-from .token_source import (
-    CallableTokenSource,
-    FileTokenSource,
-    LiteralTokenSource,
-    TokenSource,
+from .token_source import token_source_from
+from .web_identity import (
+    DURATION_PARAMETER,
+    ROLE_ARN,
+    SESSION_NAME_PARAMETER,
+    TOKEN_PARAMETERS,
+    WebIdentityExchange,
+    from_environment,
+    session_name_from,
 )
-
-ROLE_ARN = all_of(
-    length(20, 2048),
-    pattern(
-        r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}",
-        "an IAM role ARN such as arn:aws:iam::123456789012:role/name",
-    ),
-)
-SESSION_NAME = pattern(r"[\w+=,.@-]{2,64}", "2 to 64 characters of letters, digits and _+=,.@-")
-_ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
     from botocore.credentials import Credentials
 
     from .refreshing import Metadata
-#: botocore's default for a missing AWS_ROLE_SESSION_NAME, made once per process so that connections
-#: of one process share their credentials (the name is part of the cache key).
-_PROCESS_SESSION_NAME = f"athena-jwt-dbapi-{int(time.time())}"
-#: Errors worth one re-read of a renewable token source (a rotated file may hold a fresh token).
-_TOKEN_ERRORS = frozenset({"InvalidIdentityToken", "ExpiredTokenException"})
 
 
 class JwtCredentialsProvider(CredentialsProvider):
@@ -54,37 +39,7 @@ class JwtCredentialsProvider(CredentialsProvider):
 
     name = "JWT"
     parameters = (
-        Parameter(
-            "JwtWebIdentityToken",
-            str,
-            "The JWT (or opaque OAuth token) to exchange.",
-            secret=True,
-            aliases=(Alias("web_identity_token"),),
-            validator=length(4, 20000),
-            group="JWT",
-            required_note="one token source",
-            applied="STS WebIdentityToken",
-        ),
-        Parameter(
-            "JwtWebIdentityTokenFile",
-            str,
-            "File holding the token, re-read at every refresh (extension).",
-            validator=length(1, 4096),
-            group="JWT",
-            extension=True,
-            required_note="one token source",
-            applied="STS WebIdentityToken, re-read at every refresh",
-        ),
-        Parameter(
-            "JwtWebIdentityTokenCallable",
-            object,
-            "A Python callable returning the token, called at every refresh (extension).",
-            validator=CALLABLE,
-            group="JWT",
-            extension=True,
-            required_note="one token source",
-            applied="STS WebIdentityToken, called at every refresh",
-        ),
+        *TOKEN_PARAMETERS,
         Parameter(
             "JwtRoleArn",
             str,
@@ -95,165 +50,42 @@ class JwtCredentialsProvider(CredentialsProvider):
             required_note="yes, or AWS_ROLE_ARN",
             applied="STS RoleArn",
         ),
-        Parameter(
-            "JwtRoleSessionName",
-            str,
-            "Name of the role session (shows in CloudTrail).",
-            aliases=(Alias("role_session_name"),),
-            validator=SESSION_NAME,
-            group="JWT",
-            required_note="yes, or AWS_ROLE_SESSION_NAME",
-            applied="STS RoleSessionName",
-        ),
-        Parameter(
-            "RoleSessionDuration",
-            int,
-            "Lifetime of each set of credentials, in seconds.",
-            default=3600,
-            aliases=(Alias("Duration"), Alias("duration_seconds", deprecated=False)),
-            minimum=900,
-            maximum=43200,
-            group="JWT",
-            applied="STS DurationSeconds",
-        ),
+        SESSION_NAME_PARAMETER,
+        DURATION_PARAMETER,
     )
 
     def __init__(self, settings: Mapping[str, Any], context: ProviderContext) -> None:
         super().__init__(settings, context)
-        self.token_source = self._token_source(settings)
-        from_env = self.token_source.parameter == _ENV_TOKEN_FILE
-        self.role_arn = settings.get("JwtRoleArn") or (os.environ.get("AWS_ROLE_ARN") if from_env else None)
-        if not self.role_arn:
+        self.token_source = token_source_from(settings)
+        from_env = from_environment(self.token_source)
+        role_arn = settings.get("JwtRoleArn") or (os.environ.get("AWS_ROLE_ARN") if from_env else None)
+        if not role_arn:
             raise ParameterError(
                 "Missing required connection property: JwtRoleArn"
                 + (" (AWS_ROLE_ARN is not set either)." if from_env else "."),
                 parameter="JwtRoleArn",
             )
-        problem = ROLE_ARN(self.role_arn)
+        problem = ROLE_ARN(role_arn)
         if problem:
             raise ParameterError(
                 f"Invalid value of AWS_ROLE_ARN (used for JwtRoleArn). {problem}", parameter="JwtRoleArn"
             )
-        session_name = settings.get("JwtRoleSessionName")
-        if not session_name and from_env:
-            session_name = os.environ.get("AWS_ROLE_SESSION_NAME") or _PROCESS_SESSION_NAME
-        if not session_name:
-            raise ParameterError(
-                "Missing required connection property: JwtRoleSessionName.", parameter="JwtRoleSessionName"
-            )
-        problem = SESSION_NAME(session_name)
-        if problem:
-            raise ParameterError(
-                f"Invalid value of AWS_ROLE_SESSION_NAME (used for JwtRoleSessionName). {problem}",
-                parameter="JwtRoleSessionName",
-            )
-        self.session_name: str = session_name
+        self.role_arn: str = role_arn
+        self.session_name = session_name_from(settings, self.token_source)
         self.duration: int = settings["RoleSessionDuration"]
         self.region = context.region
-        self.endpoint = context.endpoint_url("sts")
-        self._client: BaseClient | None = None
-        self._client_lock = threading.Lock()
-
-    def _token_source(self, settings: Mapping[str, Any]) -> TokenSource:
-        given = [
-            name
-            for name in ("JwtWebIdentityToken", "JwtWebIdentityTokenFile", "JwtWebIdentityTokenCallable")
-            if settings.get(name) is not None
-        ]
-        if len(given) > 1:
-            raise ParameterError(f"Give only one token source; got {' and '.join(given)}.", parameter=given[1])
-        if given == ["JwtWebIdentityToken"]:
-            return LiteralTokenSource(settings["JwtWebIdentityToken"])
-        if given == ["JwtWebIdentityTokenFile"]:
-            return FileTokenSource(settings["JwtWebIdentityTokenFile"])
-        if given == ["JwtWebIdentityTokenCallable"]:
-            timeout = settings.get("NetworkTimeoutMillis")
-            return CallableTokenSource(
-                settings["JwtWebIdentityTokenCallable"], timeout=timeout / 1000 if timeout else None
-            )
-        path = os.environ.get(_ENV_TOKEN_FILE)
-        if not path:
-            raise ParameterError(
-                "Missing required connection property: JwtWebIdentityToken (or JwtWebIdentityTokenFile, "
-                "JwtWebIdentityTokenCallable, or the AWS_WEB_IDENTITY_TOKEN_FILE environment variable).",
-                parameter="JwtWebIdentityToken",
-            )
-        return FileTokenSource(path, parameter=_ENV_TOKEN_FILE)
-
-    # --- network ----------------------------------------------------------------------------------
+        self.exchange = WebIdentityExchange(self.role_arn, self.session_name, self.duration, self.token_source, context)
 
     def _sts_client(self) -> BaseClient:
-        with self._client_lock:
-            if self._client is None:
-                self._client = aws.unsigned_client(
-                    "sts", self.region or "us-east-1", self.endpoint, self.context.client_config("sts")
-                )
-            return self._client
-
-    def _assume(self, token: Secret) -> dict[str, Any]:
-        client: Any = self._sts_client()
-        response: dict[str, Any] = client.assume_role_with_web_identity(
-            RoleArn=self.role_arn,
-            RoleSessionName=self.session_name,
-            WebIdentityToken=token.reveal(),
-            DurationSeconds=self.duration,
-        )
-        return response
+        return self.exchange.client()
 
     def fetch(self, token: Secret | None = None) -> Metadata:
         """One AssumeRoleWithWebIdentity call (with one re-read of a renewable source on a token error).
 
         ``token`` is a token just read from the source (the first fetch at connect); refreshes read anew.
         """
-        from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
-        from botocore.parsers import ResponseParserError
-
-        token = token if token is not None else self.token_source.read()
-        try:
-            try:
-                response = self._assume(token)
-            except ClientError as error:
-                code = error.response.get("Error", {}).get("Code", "")
-                if code not in _TOKEN_ERRORS or not self.token_source.renewable:
-                    raise
-                fresh = self.token_source.read()
-                if fresh == token:
-                    raise
-                response = self._assume(fresh)
-        except ClientError as error:
-            details = error.response.get("Error", {})
-            code = details.get("Code", "Unknown")
-            hint = ""
-            if code == "ExpiredTokenException" and not self.token_source.renewable:  # only expiry needs renewal
-                hint = (
-                    " A literal JwtWebIdentityToken cannot be renewed; use JwtWebIdentityTokenFile or "
-                    "JwtWebIdentityTokenCallable for long-running work."
-                )
-            raise CredentialsError(
-                f"STS refused AssumeRoleWithWebIdentity for role {self.role_arn}: {code}: "
-                f"{redact(str(details.get('Message', '')))}{hint}",
-                code=code,
-                role_arn=self.role_arn,
-            ) from None
-        except ParamValidationError as error:
-            raise CredentialsError(
-                f"AssumeRoleWithWebIdentity for role {self.role_arn} was not sent: {redact(str(error))}",
-                code="ParamValidationError",
-                role_arn=self.role_arn,
-            ) from None
-        except (BotoCoreError, ResponseParserError) as error:
-            raise CredentialsError(
-                f"Could not call STS for role {self.role_arn}: {redact(str(error))}",
-                code=type(error).__name__,
-                role_arn=self.role_arn,
-            ) from None
-        credentials = response["Credentials"]
-        return {
-            "access_key": credentials["AccessKeyId"],
-            "secret_key": credentials["SecretAccessKey"],
-            "token": credentials["SessionToken"],
-            "expiry_time": credentials["Expiration"].isoformat(),
-        }
+        metadata, _ = self.exchange.assume(token)
+        return metadata
 
     def cache_key(self, token: Secret) -> str:
         return cache.cache_key(
@@ -263,7 +95,7 @@ class JwtCredentialsProvider(CredentialsProvider):
             self.session_name,
             self.duration,
             self.region,
-            self.endpoint,
+            self.exchange.endpoint,
         )
 
     def load(self) -> Credentials:

@@ -18,7 +18,7 @@ import os
 import stat
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -32,6 +32,8 @@ _MAX_FILE_BYTES = 4 * MAX_TOKEN_LENGTH + 64
 #: How long a JwtWebIdentityTokenCallable may take when NetworkTimeoutMillis is not given (botocore's
 #: default read timeout).
 CALLABLE_TIMEOUT_SECONDS = 60.0
+#: The standard environment variable of a web identity token file (EKS, GitHub Actions' OIDC actions).
+ENVIRONMENT_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 #: RFC 7519 allows "a few minutes" of clock skew; we refuse a token only when it is clearly expired.
 EXPIRY_LEEWAY_SECONDS = 60
 
@@ -180,6 +182,33 @@ class CallableTokenSource(TokenSource):
 
     def _kind(self) -> str:
         return "callable"
+
+
+_EXPLICIT = ("JwtWebIdentityToken", "JwtWebIdentityTokenFile", "JwtWebIdentityTokenCallable")
+
+
+def token_source_from(settings: Mapping[str, Any]) -> TokenSource:
+    """The source the parameters name (giving two is an error), else the environment's token file."""
+    given = [name for name in _EXPLICIT if settings.get(name) is not None]
+    if len(given) > 1:
+        raise ParameterError(f"Give only one token source; got {' and '.join(given)}.", parameter=given[1])
+    if given == ["JwtWebIdentityToken"]:
+        return LiteralTokenSource(settings["JwtWebIdentityToken"])
+    if given == ["JwtWebIdentityTokenFile"]:
+        return FileTokenSource(settings["JwtWebIdentityTokenFile"])
+    if given == ["JwtWebIdentityTokenCallable"]:
+        timeout = settings.get("NetworkTimeoutMillis")
+        return CallableTokenSource(
+            settings["JwtWebIdentityTokenCallable"], timeout=timeout / 1000 if timeout else None
+        )
+    path = os.environ.get(ENVIRONMENT_TOKEN_FILE)
+    if not path:
+        raise ParameterError(
+            "Missing required connection property: JwtWebIdentityToken (or JwtWebIdentityTokenFile, "
+            "JwtWebIdentityTokenCallable, or the AWS_WEB_IDENTITY_TOKEN_FILE environment variable).",
+            parameter="JwtWebIdentityToken",
+        )
+    return FileTokenSource(path, parameter=ENVIRONMENT_TOKEN_FILE)
 
 
 class _Raised:

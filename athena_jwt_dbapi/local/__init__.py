@@ -1,4 +1,5 @@
-"""An offline Athena: a local OIDC issuer, STS, Athena and S3 on loopback (extra ``local``).
+"""An offline Athena: a local OIDC issuer, STS, Athena and S3 on loopback (extra ``local``), and IAM Identity
+Center's sso-oidc and sso-admin for trusted identity propagation (``JWT_TIP``) once it is set up.
 
 ``LocalAthena`` starts everything; ``python -m athena_jwt_dbapi.local`` runs it in the foreground as a
 development server for any AWS tool (a web identity token file and the standard environment); the

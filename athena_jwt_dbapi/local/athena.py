@@ -228,6 +228,12 @@ class AthenaService:
         with self._lock:
             self._workgroups[name] = WorkGroup(name, output_location, enforce, description)
 
+    def add_operation(self, name: str, handler: Callable[[JsonDict], JsonDict]) -> None:
+        """Serve ``AmazonAthena.<name>`` with ``handler`` (a request body in, a JSON answer out, ServiceError for a
+        refusal): the Identity Center pieces add ListTagsForResource this way."""
+        with self._lock:
+            self._operations[name] = handler
+
     def throttle_next(self, n: int) -> None:
         """Make the next ``n`` requests, of any operation, fail with TooManyRequestsException."""
         with self._lock:

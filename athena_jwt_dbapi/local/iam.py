@@ -37,7 +37,8 @@ class Role:
     """An IAM role with the parts of a web-identity trust policy the local STS evaluates.
 
     ``allowed_issuers=None`` means "whichever issuer the stack trusts", mirroring a trust policy
-    whose principal is the stack's one OIDC provider.
+    whose principal is the stack's one OIDC provider. ``trusted_roles`` are the roles whose sessions may
+    AssumeRole into this one (and set a context on it: ``sts:AssumeRole`` and ``sts:SetContext``).
     """
 
     name: str
@@ -46,6 +47,7 @@ class Role:
     allowed_audiences: tuple[str, ...] = (DEFAULT_AUDIENCE,)
     allowed_subjects: tuple[str, ...] = ("*",)
     max_session_duration: int = MIN_MAX_SESSION_DURATION
+    trusted_roles: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not MIN_MAX_SESSION_DURATION <= self.max_session_duration <= MAX_MAX_SESSION_DURATION:
@@ -66,7 +68,11 @@ class Role:
 
 @dataclass(frozen=True)
 class IssuedCredentials:
-    """One AssumeRoleWithWebIdentity result; the repr hides the secret and the session token."""
+    """One AssumeRoleWithWebIdentity (or AssumeRole) result; the repr hides the secret and the session token.
+
+    ``identity`` is the IAM Identity Center user that identity-enhanced credentials carry (AssumeRole with a
+    context from CreateTokenWithIAM); None for plain role credentials.
+    """
 
     access_key_id: str
     secret_access_key: str = field(repr=False)
@@ -76,6 +82,7 @@ class IssuedCredentials:
     session_name: str
     subject: str
     assumed_role_id: str
+    identity: str | None = None
 
     @property
     def assumed_role_arn(self) -> str:
@@ -90,7 +97,8 @@ class CredentialStore:
 
     ``lifetime_override`` (seconds) makes new credentials live that long regardless of the requested
     DurationSeconds, so tests can make credentials expire within a test run; a fraction of a second is
-    allowed (the expiration is then reported with milliseconds).
+    allowed (the expiration is then reported with milliseconds). ``role_lifetimes`` does the same for the
+    credentials of one role (by ARN), and wins over ``lifetime_override``.
     """
 
     def __init__(self, *, clock: Clock = utc_now) -> None:
@@ -98,6 +106,7 @@ class CredentialStore:
         self._by_key: dict[str, IssuedCredentials] = {}
         self.clock = clock
         self.lifetime_override: float | None = None
+        self.role_lifetimes: dict[str, float] = {}
 
     def issue(
         self,
@@ -107,9 +116,12 @@ class CredentialStore:
         subject: str,
         *,
         now: datetime | None = None,
+        identity: str | None = None,
     ) -> IssuedCredentials:
         issued_at = now or self.clock()
-        lifetime = self.lifetime_override if self.lifetime_override is not None else duration_seconds
+        lifetime = self.role_lifetimes.get(role.arn, self.lifetime_override)
+        if lifetime is None:
+            lifetime = duration_seconds
         expiration = issued_at + timedelta(seconds=lifetime)
         if float(lifetime).is_integer():  # STS reports whole seconds; only the sub-second test knob keeps more
             expiration = expiration.replace(microsecond=0)
@@ -123,6 +135,7 @@ class CredentialStore:
             session_name=session_name,
             subject=subject,
             assumed_role_id=f"AROA{_random(_UPPER_ALNUM, 17)}:{session_name}",
+            identity=identity,
         )
         with self._lock:
             self._by_key[creds.access_key_id] = creds

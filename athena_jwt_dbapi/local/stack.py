@@ -22,11 +22,17 @@ from .athena import AthenaService
 from .engine import DEFAULT_MEMORY_LIMIT, SEMANTIC_DIFFERENCES, QueryEngine, QueryOutcome
 from .errors import ServiceError
 from .iam import CredentialStore, IssuedCredentials, Role
+from .identity_center import DEFAULT_TOKEN_LIFETIME, IDENTITY_CENTER_CONTEXT_PROVIDER, IdentityCenter
 from .issuer import DEFAULT_AUDIENCE, OidcIssuer
+from .journal import CallJournal
 from .objects import ObjectStore
 from .s3 import S3Front
 from .sigv4 import verify_sigv4
+from .sso_services import SsoAdminService, SsoOidcService
 from .sts import StsService
+from .tip import DEFAULT_WORKGROUP, TrustedIdentityPropagation
+from .tip import set_up as set_up_tip
+from .workgroup_identity import WorkgroupIdentity
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ROLE_NAME = "local-athena-analyst"
@@ -65,6 +71,12 @@ class LocalAthena:
     Athena and S3 listen on ``port`` to ``port + 3``; 0 (the default) takes any free ports.
     ``memory_limit`` (bytes) bounds the query engine: a query that needs more fails with
     ``EXCEEDED_MEMORY_LIMIT`` (see :meth:`set_memory_limit`).
+
+    Trusted identity propagation (``CredentialsProvider=JWT_TIP``): :meth:`trusted_identity_propagation` sets
+    up a workgroup, an IAM Identity Center application and the two roles, and starts Identity Center's
+    sso-oidc and sso-admin endpoints (on ``port + 5`` and ``port + 6`` with a fixed ``port``);
+    ``connect_parameters(provider="JWT_TIP")`` does it when needed. :attr:`journal` records every call to
+    STS, Athena and Identity Center, in order.
     """
 
     def __init__(
@@ -97,6 +109,20 @@ class LocalAthena:
             default_output_location=None,
             region=region,
         )
+        # Trusted identity propagation: Identity Center's endpoints start at the first setup.
+        self.journal = CallJournal()
+        self.sts.journal = self.journal
+        self.identity_center = IdentityCenter(region=region, clock=self.credentials.clock, jwks=self.sts.jwks)
+        self.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, self.identity_center.verify_context)
+        self.workgroup_identity = WorkgroupIdentity(self.athena, journal=self.journal)
+        self.athena.add_operation("ListTagsForResource", self.workgroup_identity.list_tags_for_resource)
+        sso_oidc = SsoOidcService(self.identity_center, self.credentials, region=region)
+        sso_admin = SsoAdminService(self.identity_center, self.credentials, region=region)
+        sso_oidc.journal = sso_admin.journal = self.journal
+        self._sso_oidc_app = _StoppableApp(sso_oidc, "sso-oidc")
+        self._sso_admin_app = _StoppableApp(sso_admin, "sso-admin")
+        self._identity_servers: list[BackgroundServer] = []
+        self._tip: dict[str, tuple[tuple[object, ...], TrustedIdentityPropagation]] = {}
         self._issuer_app = _StoppableApp(self.issuer, "issuer")
         self._sts_app = _StoppableApp(self.sts, "sts")
         self._athena_app = _StoppableApp(self.athena, "athena")
@@ -129,9 +155,10 @@ class LocalAthena:
 
     def stop(self) -> None:
         self.athena.shutdown()
-        for server in reversed(self._servers):
+        for server in reversed(self._identity_servers + self._servers):
             server.stop()
         self._servers.clear()
+        self._identity_servers.clear()
         self.s3.stop()
         self._started = False
 
@@ -170,6 +197,59 @@ class LocalAthena:
     def output_location(self) -> str:
         return f"s3://{self.bucket}/results/"
 
+    @property
+    def sso_oidc_endpoint(self) -> str:
+        """IAM Identity Center's sso-oidc endpoint (CreateTokenWithIAM); started at the first use."""
+        return self._identity_center_servers()[0].url
+
+    @property
+    def sso_admin_endpoint(self) -> str:
+        """IAM Identity Center's sso-admin endpoint (ListTagsForResource); started at the first use."""
+        return self._identity_center_servers()[1].url
+
+    def _identity_center_servers(self) -> list[BackgroundServer]:
+        if not self._started:
+            raise RuntimeError("start the LocalAthena first")
+        if not self._identity_servers:
+            self._identity_servers.append(BackgroundServer(self._sso_oidc_app, port=self._port_of(5)).start())
+            self._identity_servers.append(BackgroundServer(self._sso_admin_app, port=self._port_of(6)).start())
+        return self._identity_servers
+
+    def trusted_identity_propagation(
+        self,
+        workgroup: str = DEFAULT_WORKGROUP,
+        *,
+        audience: str = DEFAULT_AUDIENCE,
+        tag_workgroup: bool = True,
+        tag_application: bool = True,
+    ) -> TrustedIdentityPropagation:
+        """Set up ``JWT_TIP`` in one call: an IAM Identity Center enabled ``workgroup`` tagged with a new
+        application, the application (trusting this stack's issuer for ``audience``) tagged with the access
+        role, the application role and the access role. The same arguments again return the same setup.
+
+        ``tag_workgroup`` / ``tag_application`` False leave out a tag (the driver then needs
+        ``CustomerIdcApplicationArn`` / ``AccessRoleArn``).
+        """
+        options = (audience, tag_workgroup, tag_application)
+        known = self._tip.get(workgroup)
+        if known is not None and known[0] == options:
+            return known[1]
+        self._identity_center_servers()
+        setup = set_up_tip(
+            sts=self.sts,
+            athena=self.athena,
+            workgroups=self.workgroup_identity,
+            identity_center=self.identity_center,
+            issuer=self.issuer.issuer,
+            output_location=self.output_location,
+            workgroup=workgroup,
+            audience=audience,
+            tag_workgroup=tag_workgroup,
+            tag_application=tag_application,
+        )
+        self._tip[workgroup] = (options, setup)
+        return setup
+
     def mint_token(
         self,
         sub: str = "local-user",
@@ -180,8 +260,18 @@ class LocalAthena:
         """A JWT signed by this stack's issuer, which this stack's STS accepts for its roles."""
         return self.issuer.mint_token(sub=sub, expires_in=expires_in, audience=audience, extra_claims=claims or None)
 
-    def connect_parameters(self, token: str | None = None, **overrides: Any) -> dict[str, Any]:
-        """Keyword arguments for ``athena_jwt_dbapi.connect()`` (JDBC names) that reach this stack."""
+    def connect_parameters(
+        self, token: str | None = None, *, provider: str = "JWT", **overrides: Any
+    ) -> dict[str, Any]:
+        """Keyword arguments for ``athena_jwt_dbapi.connect()`` (JDBC names) that reach this stack.
+
+        ``provider="JWT_TIP"``: trusted identity propagation through :meth:`trusted_identity_propagation`'s
+        default setup (made when needed); queries then run in its workgroup as the token's user.
+        """
+        if provider.upper() == "JWT_TIP":
+            return self._tip_parameters(token, overrides)
+        if provider.upper() != "JWT":
+            raise ValueError(f"connect_parameters() knows the providers JWT and JWT_TIP, not {provider!r}")
         parameters: dict[str, Any] = {
             "CredentialsProvider": "JWT",
             "JwtWebIdentityToken": token if token is not None else self.mint_token(),
@@ -196,9 +286,28 @@ class LocalAthena:
         parameters.update(overrides)
         return {k: v for k, v in parameters.items() if v is not None}
 
-    def jdbc_url(self, token: str | None = None, **overrides: Any) -> str:
+    def _tip_parameters(self, token: str | None, overrides: dict[str, Any]) -> dict[str, Any]:
+        tip = self.trusted_identity_propagation()
+        parameters: dict[str, Any] = {
+            "CredentialsProvider": "JWT_TIP",
+            "JwtWebIdentityToken": token if token is not None else self.mint_token(),
+            "WorkGroupArn": tip.workgroup_arn,
+            "ApplicationRoleArn": tip.application_role_arn,
+            "JwtRoleSessionName": DEFAULT_SESSION_NAME,
+            "Region": self.region,
+            "OutputLocation": self.output_location,
+            "AthenaEndpoint": self.athena_endpoint,
+            "StsEndpoint": self.sts_endpoint,
+            "S3Endpoint": self.s3_endpoint,
+            "SsoOidcEndpoint": self.sso_oidc_endpoint,
+            "SsoAdminEndpoint": self.sso_admin_endpoint,
+        }
+        parameters.update(overrides)
+        return {k: v for k, v in parameters.items() if v is not None}
+
+    def jdbc_url(self, token: str | None = None, *, provider: str = "JWT", **overrides: Any) -> str:
         """The same parameters as a JDBC URL (a token file or callable cannot go in a URL)."""
-        parameters = self.connect_parameters(token, **overrides)
+        parameters = self.connect_parameters(token, provider=provider, **overrides)
         return "jdbc:athena://" + ";".join(f"{k}={v}" for k, v in parameters.items()) + ";"
 
     # --- data -------------------------------------------------------------------------------------
@@ -223,9 +332,15 @@ class LocalAthena:
         """Every credential issued so far expires now (requests signed with them get ExpiredToken*)."""
         self.credentials.expire_all()
 
-    def set_credential_lifetime(self, seconds: float | None) -> None:
-        """Credentials issued from now on live ``seconds`` (None: the requested duration)."""
-        self.credentials.lifetime_override = seconds
+    def set_credential_lifetime(self, seconds: float | None, *, role_arn: str | None = None) -> None:
+        """Credentials issued from now on live ``seconds`` (None: the requested duration); with ``role_arn``,
+        only that role's (JWT_TIP's access role, while the application role's last)."""
+        if role_arn is None:
+            self.credentials.lifetime_override = seconds
+        elif seconds is None:
+            self.credentials.role_lifetimes.pop(role_arn, None)
+        else:
+            self.credentials.role_lifetimes[role_arn] = seconds
 
     def fail_sts(self, times: int, code: str = "IDPCommunicationError") -> None:
         self.sts.fail_next(times, code)
@@ -261,15 +376,18 @@ class LocalAthena:
         self.engine.memory_limit = self._memory_limit if limit is None else limit
 
     def set_service_down(self, service: str, down: bool = True) -> None:
-        """Make ``issuer``, ``sts`` or ``athena`` answer 503 (a stopped server) until set back."""
+        """Make ``issuer``, ``sts``, ``athena``, ``sso-oidc`` or ``sso-admin`` answer 503 (a stopped server) until
+        set back."""
         apps = {"issuer": self._issuer_app, "sts": self._sts_app, "athena": self._athena_app}
+        apps.update({"sso-oidc": self._sso_oidc_app, "sso-admin": self._sso_admin_app})
         event = apps[service].down
         event.set() if down else event.clear()
 
     def reset_faults(self) -> None:
         """Undo every fault knob (credential lifetime, STS failures, throttling, delays, memory limit,
-        stopped services)."""
+        stopped services, Identity Center's token lifetime)."""
         self.credentials.lifetime_override = self._credential_lifetime
+        self.credentials.role_lifetimes.clear()
         self.sts.clear_failures()
         self.athena.throttle_next(0)
         self.athena.query_delay = 0.0
@@ -277,13 +395,16 @@ class LocalAthena:
         self.set_api_latency(0.0)
         self.refuse_s3_reads(False)
         self.engine.memory_limit = self._memory_limit
-        for app in (self._issuer_app, self._sts_app, self._athena_app):
+        for app in (self._issuer_app, self._sts_app, self._athena_app, self._sso_oidc_app, self._sso_admin_app):
             app.down.clear()
+        self.identity_center.token_lifetime = DEFAULT_TOKEN_LIFETIME
 
     # --- wiring -----------------------------------------------------------------------------------
 
     def _authenticate_athena(self, request: Request) -> IssuedCredentials:
-        return verify_sigv4(request, self.credentials, service="athena", protocol="json", region=self.region)
+        creds = verify_sigv4(request, self.credentials, service="athena", protocol="json", region=self.region)
+        self.workgroup_identity.check(request, creds)  # journal; Identity Center enabled workgroups
+        return creds
 
     def _write_object(self, bucket: str, key: str, body: bytes) -> None:
         try:

@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 from urllib.request import ProxyHandler, build_opener
 from urllib.request import Request as UrlRequest
@@ -25,7 +25,11 @@ from werkzeug.wrappers import Request, Response
 
 from athena_jwt_dbapi.local.errors import ServiceError
 from athena_jwt_dbapi.local.iam import CredentialStore, IssuedCredentials, Role
+from athena_jwt_dbapi.local.journal import CallJournal
 from athena_jwt_dbapi.local.sigv4 import verify_sigv4
+
+if TYPE_CHECKING:
+    from athena_jwt_dbapi.local.assume_role import ContextVerifier
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 API_VERSION = "2011-06-15"
@@ -129,8 +133,11 @@ def _constraint(value: str | None, member: str, constraint: str) -> str:
 class StsService:
     """WSGI STS. Roles are looked up by ARN; issuers must be trusted explicitly (like IAM OIDC providers).
 
+    AssumeRole (a signed role session assuming a role it is trusted by, with ``ProvidedContexts`` checked by
+    the context providers added with :meth:`add_context_provider`) is :mod:`.assume_role`'s.
+
     Test knobs: :meth:`fail_next`, :attr:`requests` (every AssumeRoleWithWebIdentity form, in order)
-    and :attr:`call_count`.
+    and :attr:`call_count` (AssumeRoleWithWebIdentity only); :attr:`journal`, when set, records every call.
     """
 
     def __init__(
@@ -148,6 +155,8 @@ class StsService:
         self.requests: list[dict[str, str]] = []
         self.call_count = 0
         self.jwks = JwksCache()
+        self.journal: CallJournal | None = None
+        self._context_providers: dict[str, ContextVerifier] = {}
         for role in (roles.values() if isinstance(roles, Mapping) else roles) or ():
             self.add_role(role)
         for issuer in trusted_issuers:
@@ -170,6 +179,11 @@ class StsService:
             raise ValueError(f"only loopback issuers can be trusted, got {issuer!r}")
         with self._lock:
             self._trusted.add(issuer.rstrip("/"))
+
+    def add_context_provider(self, provider_arn: str, verify: ContextVerifier) -> None:
+        """Accept ``ProvidedContexts`` of ``provider_arn`` in AssumeRole, checked by ``verify``."""
+        with self._lock:
+            self._context_providers[provider_arn] = verify
 
     def fail_next(self, n: int = 1, code: str = "IDPCommunicationError") -> None:
         """Make the next ``n`` AssumeRoleWithWebIdentity calls fail with ``code`` (HTTP 400)."""
@@ -205,8 +219,20 @@ class StsService:
             with self._lock:
                 self.call_count += 1
                 self.requests.append(dict(params))
+            if self.journal is not None:
+                self.journal.record("sts", action, params)
             creds, claims = self.assume_role_with_web_identity(params)
             return _assume_role_xml(creds, claims, request_id)
+        if action == "AssumeRole":
+            from athena_jwt_dbapi.local.assume_role import assume_role, assume_role_xml
+
+            caller = verify_sigv4(request, self.store, service="sts", protocol="query")
+            if self.journal is not None:
+                self.journal.record("sts", action, params, caller.assumed_role_arn)
+            with self._lock:
+                roles, verifiers = dict(self._roles), dict(self._context_providers)
+            issued = assume_role(self.store, roles, verifiers, caller, params, self.store.clock())
+            return assume_role_xml(issued, request_id)
         if action == "GetCallerIdentity":
             creds = verify_sigv4(request, self.store, service="sts", protocol="query")
             return _caller_identity_xml(creds, request_id)

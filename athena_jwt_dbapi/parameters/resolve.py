@@ -65,6 +65,13 @@ class Settings(Mapping[str, Any]):
         self._known(name)
         return name in self._given
 
+    def with_defaults(self, values: Mapping[str, Any]) -> Settings:
+        """These settings, with ``values`` for the parameters the user did not give (already typed and checked)."""
+        for name in values:
+            self._known(name)
+        chosen = {name: value for name, value in values.items() if name not in self._given}
+        return Settings({**self._values, **chosen}, self.parameters, set(self._given)) if chosen else self
+
     def _known(self, name: str) -> None:
         if name not in self._values:
             raise KeyError(f"{name!r} is not a parameter of this connection")

@@ -220,7 +220,7 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "StsEndpoint",
         str,
-        "STS endpoint for AssumeRoleWithWebIdentity; default: the regional endpoint of Region.",
+        "STS endpoint (AssumeRoleWithWebIdentity, JWT_TIP's AssumeRole); default: the regional endpoint of Region.",
         aliases=(Alias("StsEndpointOverride"),),
         validator=ENDPOINT,
         applied="endpoint_url of the STS client",
@@ -228,23 +228,23 @@ COMMON_PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "SsoOidcEndpoint",
         str,
-        "IAM Identity Center OIDC endpoint.",
+        "IAM Identity Center OIDC endpoint (JWT_TIP's CreateTokenWithIAM); default: the regional endpoint.",
         validator=ENDPOINT,
-        not_applied="only the JWT_TIP and SSO providers use it, and they are not built in",
+        applied="endpoint_url of the sso-oidc client (JWT_TIP)",
     ),
     Parameter(
         "SsoAdminEndpoint",
         str,
-        "IAM Identity Center admin endpoint.",
+        "IAM Identity Center admin endpoint (JWT_TIP's tag lookup); default: the regional endpoint.",
         validator=ENDPOINT,
-        not_applied="only the JWT_TIP and SSO providers use it, and they are not built in",
+        applied="endpoint_url of the sso-admin client (JWT_TIP)",
     ),
     Parameter(
         "SsoEndpoint",
         str,
         "IAM Identity Center portal endpoint.",
         validator=ENDPOINT,
-        not_applied="only the JWT_TIP and SSO providers use it, and they are not built in",
+        not_applied="only the browser SSO providers use it, and they are not built in",
     ),
     Parameter(
         "ProxyHost",

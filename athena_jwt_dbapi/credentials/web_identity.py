@@ -1,0 +1,247 @@
+"""STS AssumeRoleWithWebIdentity for one role and one session: the whole of ``JWT``, the first step of ``JWT_TIP``.
+
+Both providers take the token from the same sources (:mod:`.token_source`), name the session the same way and
+declare the same parameters for them, so those live here rather than in either provider.
+
+The STS client is unsigned (the call needs no AWS credentials, and must never be signed with the credentials
+it is refreshing), regional, and retries IDPCommunicationError, throttling and 5xx with botocore's standard
+retry mode.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .. import aws
+from ..errors import CredentialsError, ParameterError
+from ..parameters.spec import CALLABLE, Alias, Parameter, all_of, length, pattern
+from ..redaction import Secret, redact
+from .token_source import ENVIRONMENT_TOKEN_FILE, TokenSource, token_source_from
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+    from .base import ProviderContext
+    from .refreshing import Metadata
+
+ROLE_ARN = all_of(
+    length(20, 2048),
+    pattern(
+        r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}",
+        "an IAM role ARN such as arn:aws:iam::123456789012:role/name",
+    ),
+)
+SESSION_NAME = pattern(r"[\w+=,.@-]{2,64}", "2 to 64 characters of letters, digits and _+=,.@-")
+#: botocore's default for a missing AWS_ROLE_SESSION_NAME, made once per process so that connections
+#: of one process share their credentials (the name is part of the cache key).
+PROCESS_SESSION_NAME = f"athena-jwt-dbapi-{int(time.time())}"
+#: Errors worth one re-read of a renewable token source (a rotated file may hold a fresh token).
+_TOKEN_ERRORS = frozenset({"InvalidIdentityToken", "ExpiredTokenException"})
+
+#: The token sources (one of them, or the environment's token file), the session name and the duration, as the
+#: JWT provider declares them; JWT_TIP declares the same ones (``dataclasses.replace`` for its own wording).
+TOKEN_PARAMETERS = (
+    Parameter(
+        "JwtWebIdentityToken",
+        str,
+        "The JWT (or opaque OAuth token) to exchange.",
+        secret=True,
+        aliases=(Alias("web_identity_token"),),
+        validator=length(4, 20000),
+        group="JWT",
+        required_note="one token source",
+        applied="STS WebIdentityToken",
+    ),
+    Parameter(
+        "JwtWebIdentityTokenFile",
+        str,
+        "File holding the token, re-read at every refresh (extension).",
+        validator=length(1, 4096),
+        group="JWT",
+        extension=True,
+        required_note="one token source",
+        applied="STS WebIdentityToken, re-read at every refresh",
+    ),
+    Parameter(
+        "JwtWebIdentityTokenCallable",
+        object,
+        "A Python callable returning the token, called at every refresh (extension).",
+        validator=CALLABLE,
+        group="JWT",
+        extension=True,
+        required_note="one token source",
+        applied="STS WebIdentityToken, called at every refresh",
+    ),
+)
+SESSION_NAME_PARAMETER = Parameter(
+    "JwtRoleSessionName",
+    str,
+    "Name of the role session (shows in CloudTrail).",
+    aliases=(Alias("role_session_name"),),
+    validator=SESSION_NAME,
+    group="JWT",
+    required_note="yes, or AWS_ROLE_SESSION_NAME",
+    applied="STS RoleSessionName",
+)
+DURATION_PARAMETER = Parameter(
+    "RoleSessionDuration",
+    int,
+    "Lifetime of each set of credentials, in seconds.",
+    default=3600,
+    aliases=(Alias("Duration"), Alias("duration_seconds", deprecated=False)),
+    minimum=900,
+    maximum=43200,
+    group="JWT",
+    applied="STS DurationSeconds",
+)
+
+
+def from_environment(source: TokenSource) -> bool:
+    """Whether the token comes from ``AWS_WEB_IDENTITY_TOKEN_FILE`` (then the other ``AWS_*`` variables apply)."""
+    return source.parameter == ENVIRONMENT_TOKEN_FILE
+
+
+def session_name_from(settings: Mapping[str, Any], source: TokenSource) -> str:
+    """``JwtRoleSessionName``; with the environment's token file, ``AWS_ROLE_SESSION_NAME`` or botocore's default."""
+    session_name = settings.get("JwtRoleSessionName")
+    if not session_name and from_environment(source):
+        session_name = os.environ.get("AWS_ROLE_SESSION_NAME") or PROCESS_SESSION_NAME
+    if not session_name:
+        raise ParameterError(
+            "Missing required connection property: JwtRoleSessionName.", parameter="JwtRoleSessionName"
+        )
+    problem = SESSION_NAME(session_name)
+    if problem:
+        raise ParameterError(
+            f"Invalid value of AWS_ROLE_SESSION_NAME (used for JwtRoleSessionName). {problem}",
+            parameter="JwtRoleSessionName",
+        )
+    result: str = session_name
+    return result
+
+
+class WebIdentityExchange:
+    """AssumeRoleWithWebIdentity into ``role_arn``, with one re-read of a renewable token source on a token error.
+
+    ``role_parameter`` names the parameter that gave the role (``JwtRoleArn``, ``ApplicationRoleArn``) in
+    messages. The client is built at the first call, not before (building one costs tens of milliseconds).
+    """
+
+    def __init__(
+        self,
+        role_arn: str,
+        session_name: str,
+        duration: int,
+        token_source: TokenSource,
+        context: ProviderContext,
+    ) -> None:
+        self.role_arn = role_arn
+        self.session_name = session_name
+        self.duration = duration
+        self.token_source = token_source
+        self.region = context.region
+        self.endpoint = context.endpoint_url("sts")
+        self._config = context.client_config("sts")
+        self._client: BaseClient | None = None
+        self._client_lock = threading.Lock()
+
+    def client(self) -> BaseClient:
+        with self._client_lock:
+            if self._client is None:
+                self._client = aws.unsigned_client("sts", self.region or "us-east-1", self.endpoint, self._config)
+            return self._client
+
+    def _call(self, token: Secret) -> dict[str, Any]:
+        client: Any = self.client()
+        response: dict[str, Any] = client.assume_role_with_web_identity(
+            RoleArn=self.role_arn,
+            RoleSessionName=self.session_name,
+            WebIdentityToken=token.reveal(),
+            DurationSeconds=self.duration,
+        )
+        return response
+
+    def assume(self, token: Secret | None = None) -> tuple[Metadata, Secret]:
+        """The credentials STS issued, and the token that got them (a renewable source may have been re-read).
+
+        ``token`` is a token just read from the source; without it the source is read now.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+        from botocore.parsers import ResponseParserError
+
+        token = token if token is not None else self.token_source.read()
+        try:
+            try:
+                response = self._call(token)
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                if code not in _TOKEN_ERRORS or not self.token_source.renewable:
+                    raise
+                fresh = self.token_source.read()
+                if fresh == token:
+                    raise
+                token = fresh
+                response = self._call(token)
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            code = details.get("Code", "Unknown")
+            hint = ""
+            if code == "ExpiredTokenException" and not self.token_source.renewable:  # only expiry needs renewal
+                hint = " " + LITERAL_TOKEN_HINT
+            raise CredentialsError(
+                f"STS refused AssumeRoleWithWebIdentity for role {self.role_arn}: {code}: "
+                f"{redact(str(details.get('Message', '')))}{hint}",
+                code=code,
+                role_arn=self.role_arn,
+            ) from None
+        except ParamValidationError as error:
+            raise CredentialsError(
+                f"AssumeRoleWithWebIdentity for role {self.role_arn} was not sent: {redact(str(error))}",
+                code="ParamValidationError",
+                role_arn=self.role_arn,
+            ) from None
+        except (BotoCoreError, ResponseParserError) as error:
+            raise CredentialsError(
+                f"Could not call STS for role {self.role_arn}: {redact(str(error))}",
+                code=type(error).__name__,
+                role_arn=self.role_arn,
+            ) from None
+        return credentials_metadata(response["Credentials"]), token
+
+    def __repr__(self) -> str:
+        return f"<WebIdentityExchange role_arn={self.role_arn!r} session_name={self.session_name!r}>"
+
+
+#: Said whenever a literal token has run out: expired, or already exchanged once.
+LITERAL_TOKEN_HINT = (
+    "A literal JwtWebIdentityToken cannot be renewed; use JwtWebIdentityTokenFile or "
+    "JwtWebIdentityTokenCallable for long-running work."
+)
+
+
+def credentials_metadata(credentials: Mapping[str, Any]) -> Metadata:
+    """An STS ``Credentials`` structure in the shape botocore's refreshable credentials expect."""
+    return {
+        "access_key": credentials["AccessKeyId"],
+        "secret_key": credentials["SecretAccessKey"],
+        "token": credentials["SessionToken"],
+        "expiry_time": credentials["Expiration"].isoformat(),
+    }
+
+
+__all__ = [
+    "DURATION_PARAMETER",
+    "LITERAL_TOKEN_HINT",
+    "ROLE_ARN",
+    "SESSION_NAME",
+    "SESSION_NAME_PARAMETER",
+    "TOKEN_PARAMETERS",
+    "WebIdentityExchange",
+    "credentials_metadata",
+    "session_name_from",
+    "token_source_from",
+]
