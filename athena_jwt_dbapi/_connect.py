@@ -63,6 +63,8 @@ def _pyathena_connection(resolved: ResolvedParameters, shared: aws.SharedSession
         poll_schedule=schedule,
         **{argument: value for argument, value in passed.items() if value is not None},
     )
-    if settings["s3_config"] is None:
-        connection.s3_config = resolved.client_config("s3")
+    # S3's own settings (its proxy decision, for one), with the user's s3_config merged over them; PyAthena
+    # would merge s3_config over Athena's.
+    s3_config = resolved.client_config("s3")
+    connection.s3_config = s3_config.merge(settings["s3_config"]) if settings["s3_config"] is not None else s3_config
     return connection

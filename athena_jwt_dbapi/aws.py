@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .errors import ParameterError
 from .redaction import install_log_filter
 
 if TYPE_CHECKING:
@@ -57,10 +58,21 @@ def new_botocore_session(profile: str | None = None) -> botocore.session.Session
 def configured_region(profile: str | None = None) -> str | None:
     """The region the AWS SDKs would use: ``AWS_REGION`` (newer SDKs; GitHub Actions and EKS set it),
     then ``AWS_DEFAULT_REGION`` and the profile's ``region`` (botocore's own chain)."""
+    from botocore.exceptions import ProfileNotFound
+
     region = os.environ.get("AWS_REGION")
     if region:
         return region
-    configured: str | None = new_botocore_session(profile).get_config_variable("region")
+    try:
+        configured: str | None = new_botocore_session(profile).get_config_variable("region")
+    except ProfileNotFound:
+        if profile is not None:
+            raise  # the caller names its own parameter (ProfileName)
+        raise ParameterError(
+            f"The AWS_PROFILE environment variable names the profile {os.environ.get('AWS_PROFILE', '')!r}, "
+            "which is not in the AWS config files; give Region, or fix AWS_PROFILE.",
+            parameter="Region",
+        ) from None
     return configured
 
 
@@ -70,38 +82,41 @@ def unsigned_client(service: str, region: str, endpoint_url: str | None, config:
     import botocore
     from botocore.config import Config
 
-    session = new_botocore_session()
-    session.set_config_variable("sts_regional_endpoints", "regional")
-    client = session.create_client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=config.merge(Config(signature_version=botocore.UNSIGNED)),
-    )
-    install_log_filter()  # the loggers of the modules botocore loaded for it log its first request
-    return client
+    return _regional_client(service, region, endpoint_url, config.merge(Config(signature_version=botocore.UNSIGNED)))
 
 
 def signed_client(
     service: str, region: str, endpoint_url: str | None, config: Config, credentials: Credentials
 ) -> BaseClient:
-    """A client signing with fixed ``credentials`` (JWT_TIP's steps after the first, signed with the
-    application role's credentials), regional like :func:`unsigned_client`. Not shared: the credentials are
-    those of one run of a provider's chain."""
+    """A client signing with ``credentials`` (JWT_TIP's steps after the first, signed with the application
+    role's credentials), regional like :func:`unsigned_client`. Not shared: the credentials are those of one
+    run of a provider's chain. They reach botocore as a credentials object, never as keys in a local."""
+    return _regional_client(service, region, endpoint_url, config, credentials)
+
+
+def _regional_client(
+    service: str, region: str, endpoint_url: str | None, config: Config, credentials: Credentials | None = None
+) -> BaseClient:
     session = new_botocore_session()
     session.set_config_variable("sts_regional_endpoints", "regional")
-    frozen = credentials.get_frozen_credentials()
-    client = session.create_client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=config,
-        aws_access_key_id=frozen.access_key,
-        aws_secret_access_key=frozen.secret_key,
-        aws_session_token=frozen.token,
-    )
-    install_log_filter()
+    if credentials is not None:
+        session.register_component("credential_provider", _fixed_resolver(credentials))
+    client = session.create_client(service, region_name=region, endpoint_url=endpoint_url, config=config)
+    install_log_filter()  # the loggers of the modules botocore loaded for it log its first request
     return client
+
+
+def _fixed_resolver(credentials: Credentials) -> Any:
+    """botocore's public way to hand a session credentials made elsewhere: a resolver of one provider."""
+    from botocore.credentials import CredentialProvider, CredentialResolver
+
+    class _Fixed(CredentialProvider):
+        METHOD = CANONICAL_NAME = "athena-jwt-dbapi"
+
+        def load(self) -> Credentials:
+            return credentials
+
+    return CredentialResolver([_Fixed()])
 
 
 class SharedSession:
@@ -112,22 +127,12 @@ class SharedSession:
     """
 
     def __init__(self, key: str, credentials: Credentials, region: str | None, *, shared: bool = True) -> None:
-        from botocore.credentials import CredentialProvider, CredentialResolver
-
-        class _Fixed(CredentialProvider):
-            """Hands botocore the credentials our provider made (the public way to plug them in)."""
-
-            METHOD = CANONICAL_NAME = "athena-jwt-dbapi"
-
-            def load(self) -> Credentials:
-                return credentials
-
         self.key = key
         self.shared = shared
         self.credentials = credentials  # kept alive: the key holds its id()
         self.tested: set[str] = set()
         botocore_session = new_botocore_session()
-        botocore_session.register_component("credential_provider", CredentialResolver([_Fixed()]))
+        botocore_session.register_component("credential_provider", _fixed_resolver(credentials))
         self.boto3: Any = _client_sharing_session_class()(botocore_session=botocore_session, region_name=region)
 
 
@@ -145,11 +150,13 @@ def _client_sharing_session_class() -> type[boto3.Session]:
 
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self._clients: dict[tuple[str, str | None, str | None], BaseClient] = {}
+            self._clients: dict[tuple[str, str | None, str], BaseClient] = {}
             self._clients_lock = threading.Lock()
 
         def client(self, service_name: Any, region_name: str | None = None, **kwargs: Any) -> Any:  # type: ignore[override]
-            key = (service_name, region_name, kwargs.get("endpoint_url"))
+            # PyAthena passes one Config per service; anyone else's arguments (another Config, verify=False,
+            # keys) get a client of their own.
+            key = (service_name, region_name, _arguments_key(kwargs))
             with self._clients_lock:
                 found = self._clients.get(key)
                 if found is None:
@@ -165,6 +172,15 @@ def _client_sharing_session_class() -> type[boto3.Session]:
                 client.close()
 
     return ClientSharingSession
+
+
+def _arguments_key(arguments: dict[str, Any]) -> str:
+    """A secret-free key of a client's arguments: a Config by the options given to it."""
+    shown = {
+        name: repr(sorted(getattr(value, "_user_provided_options", {}).items())) if name == "config" else repr(value)
+        for name, value in arguments.items()
+    }
+    return _digest(*(f"{name}={shown[name]}" for name in sorted(shown)))
 
 
 def shared_session(

@@ -125,7 +125,14 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
         connection and is not remembered.
         """
         tested = self._shared_session.tested
-        configuration = settings_digest(self.work_group, self.catalog_name, self.schema_name, self.s3_staging_dir)
+        configuration = settings_digest(
+            self.work_group,
+            self.catalog_name,
+            self.schema_name,
+            self.s3_staging_dir,
+            self.encryption_option,
+            self.kms_key,  # a KMS key the role cannot use fails SELECT 1 as it would fail every query
+        )
         if configuration in tested:
             return
         try:

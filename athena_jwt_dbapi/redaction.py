@@ -10,6 +10,7 @@ Center's tokens and identity contexts included).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -95,6 +96,10 @@ class Secret:
 
     def reveal(self) -> str:
         return self._value
+
+    def digest(self) -> str:
+        """The value's SHA-256 (hex): how a secret enters a cache key."""
+        return hashlib.sha256(self._value.encode()).hexdigest()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Secret) and other._value == self._value

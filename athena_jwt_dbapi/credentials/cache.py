@@ -51,12 +51,15 @@ def get_or_create(key: str, create: Callable[[], Credentials]) -> Credentials:
             found = _entries.get(key)
         if found is not None:
             return found
-        created = create()  # may raise: nothing is cached for a rejected identity
-        with _lock:
-            _entries[key] = created
-            while len(_entries) > MAX_ENTRIES:
-                _entries.popitem(last=False)
-            _key_locks.pop(key, None)
+        try:
+            created = create()  # may raise: nothing is cached for a rejected identity
+            with _lock:
+                _entries[key] = created
+                while len(_entries) > MAX_ENTRIES:
+                    _entries.popitem(last=False)
+        finally:
+            with _lock:
+                _key_locks.pop(key, None)
         return created
 
 

@@ -15,7 +15,7 @@ from ..errors import ParameterError
 from ..parameters.spec import Alias, Parameter
 from ..redaction import Secret
 from . import cache
-from .base import CredentialsProvider, ProviderContext
+from .base import ProviderContext
 from .token_source import token_source_from
 from .web_identity import (
     DURATION_PARAMETER,
@@ -23,21 +23,22 @@ from .web_identity import (
     SESSION_NAME_PARAMETER,
     TOKEN_PARAMETERS,
     WebIdentityExchange,
+    WebIdentityProvider,
     from_environment,
     session_name_from,
 )
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
-    from botocore.credentials import Credentials
 
     from .refreshing import Metadata
 
 
-class JwtCredentialsProvider(CredentialsProvider):
+class JwtCredentialsProvider(WebIdentityProvider):
     """Exchange a JWT for temporary credentials and keep them fresh."""
 
     name = "JWT"
+    refresh_method = "athena-jwt-dbapi-jwt"
     parameters = (
         *TOKEN_PARAMETERS,
         Parameter(
@@ -96,21 +97,6 @@ class JwtCredentialsProvider(CredentialsProvider):
             self.duration,
             self.region,
             self.exchange.endpoint,
-        )
-
-    def load(self) -> Credentials:
-        from .refreshing import ScaledRefreshableCredentials
-
-        token = self.token_source.read()
-        first: list[Secret | None] = [token]
-
-        def fetch() -> Metadata:
-            # The token read for the cache key serves the first STS call; every refresh reads anew.
-            return self.fetch(first.pop() if first else None)
-
-        return cache.get_or_create(
-            self.cache_key(token),
-            lambda: ScaledRefreshableCredentials(fetch, method="athena-jwt-dbapi-jwt"),
         )
 
     def __repr__(self) -> str:

@@ -23,7 +23,6 @@ most 3600 here.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,7 +32,7 @@ from ..errors import CredentialsError, ParameterError
 from ..parameters.spec import Parameter, all_of, length, pattern
 from ..redaction import Secret, redact, register_secret
 from . import cache
-from .base import CredentialsProvider, ProviderContext
+from .base import ProviderContext
 from .token_source import jwt_claims, token_source_from
 from .web_identity import (
     DURATION_PARAMETER,
@@ -42,6 +41,7 @@ from .web_identity import (
     SESSION_NAME_PARAMETER,
     TOKEN_PARAMETERS,
     WebIdentityExchange,
+    WebIdentityProvider,
     credentials_metadata,
     session_name_from,
 )
@@ -95,10 +95,11 @@ def context_provider_arn(role_arn: str) -> str:
     return f"arn:{role_arn.split(':')[1]}:iam::aws:contextProvider/IdentityCenter"
 
 
-class JwtTipCredentialsProvider(CredentialsProvider):
+class JwtTipCredentialsProvider(WebIdentityProvider):
     """Trusted identity propagation: identity-enhanced credentials for the user a JWT names."""
 
     name = "JWT_TIP"
+    refresh_method = "athena-jwt-dbapi-jwt-tip"
     parameters = (
         _tip(TOKEN_PARAMETERS[0], applied="STS WebIdentityToken and the CreateTokenWithIAM assertion"),
         _tip(TOKEN_PARAMETERS[1], applied="as JwtWebIdentityToken, re-read at every refresh"),
@@ -201,29 +202,38 @@ class JwtTipCredentialsProvider(CredentialsProvider):
 
     def fetch(self, token: Secret | None = None) -> Metadata:
         """The whole chain once: identity-enhanced credentials (``token``: one just read; else read now)."""
+        signer, token = self._application_credentials(token)
+        clients = _SignedClients(self.context, self.region, signer)
+        try:
+            application_arn = self.application_arn or self._application_from_workgroup(clients)
+            access_role_arn = self.access_role_arn or self._access_role_from_application(application_arn, clients)
+            key = cache.cache_key(
+                "JWT_TIP CreateTokenWithIAM", token.digest(), application_arn, self.region, clients.endpoint("sso-oidc")
+            )
+            exchanged: list[bool] = []
+
+            def exchange() -> tuple[Secret, float]:
+                exchanged.append(True)
+                return self._create_token(token, application_arn, clients)
+
+            context = cache.remembered(key, exchange)
+            try:
+                return self._assume_access_role(access_role_arn, context, clients, retry=not exchanged)
+            except _ContextRefused:
+                # A remembered context expired (or was revoked) sooner than said: exchange the token again. One
+                # just issued is not retried: a jti token cannot be exchanged twice, and the refusal is final.
+                cache.forget(key)
+                context = cache.remembered(key, exchange)
+                return self._assume_access_role(access_role_arn, context, clients, retry=False)
+        finally:
+            clients.close()
+
+    def _application_credentials(self, token: Secret | None) -> tuple[Credentials, Secret]:
+        """Step 1's credentials, as botocore credentials: no frame of the chain holds their keys in the clear."""
         from botocore.credentials import Credentials
 
-        application, token = self.exchange.assume(token)
-        register_secret(application["secret_key"])  # they sign the next steps: masked in their DEBUG logs
-        register_secret(application["token"])
-        signer = Credentials(application["access_key"], application["secret_key"], application["token"])
-        clients = _SignedClients(self.context, self.region, signer)
-        application_arn = self.application_arn or self._application_from_workgroup(clients)
-        access_role_arn = self.access_role_arn or self._access_role_from_application(application_arn, clients)
-        key = cache.cache_key(
-            "JWT_TIP CreateTokenWithIAM",
-            hashlib.sha256(token.reveal().encode()).hexdigest(),
-            application_arn,
-            self.region,
-            self.context.endpoint_url("sso-oidc"),
-        )
-        context = cache.remembered(key, lambda: self._create_token(token, application_arn, clients))
-        try:
-            return self._assume_access_role(access_role_arn, context, clients, retry=True)
-        except _ContextRefused:
-            cache.forget(key)  # expired (or revoked) sooner than said: exchange the token again
-            context = cache.remembered(key, lambda: self._create_token(token, application_arn, clients))
-            return self._assume_access_role(access_role_arn, context, clients, retry=False)
+        application, read = self.exchange.assume(token)
+        return Credentials(application["access_key"], application["secret_key"], application["token"]), read
 
     def _application_from_workgroup(self, clients: _SignedClients) -> str:
         step = (
@@ -288,19 +298,16 @@ class JwtTipCredentialsProvider(CredentialsProvider):
             )
             return response
 
-        response = self._call(step, self.application_role_arn, create, invalid_grant_hint=hint)
-        for secret in ("accessToken", "refreshToken", "idToken"):
-            register_secret(response.get(secret))
-        claims = jwt_claims(response.get("idToken") or "") or {}
-        context = claims.get(IDENTITY_CONTEXT_CLAIM)
-        if not isinstance(context, str) or not context:
+        context, lifetime = _identity_context(
+            self._call(step, self.application_role_arn, create, invalid_grant_hint=hint)
+        )
+        if context is None:
             raise CredentialsError(
                 f"{step} answered without an identity context (no {IDENTITY_CONTEXT_CLAIM} claim in its idToken).",
                 role_arn=self.application_role_arn,
             )
-        lifetime = response.get("expiresIn")
         seconds = float(lifetime) if isinstance(lifetime, int) and lifetime > 0 else 0.0
-        return Secret(context), max(seconds - min(_EARLY, seconds / 4), 0.0)
+        return context, max(seconds - min(_EARLY, seconds / 4), 0.0)
 
     def _assume_access_role(
         self, access_role_arn: str, context: Secret, clients: _SignedClients, *, retry: bool
@@ -368,21 +375,6 @@ class JwtTipCredentialsProvider(CredentialsProvider):
             *(self.context.endpoint_url(service) for service in ("sts", "athena", "sso-oidc", "sso-admin")),
         )
 
-    def load(self) -> Credentials:
-        from .refreshing import ScaledRefreshableCredentials
-
-        token = self.token_source.read()
-        first: list[Secret | None] = [token]
-
-        def fetch() -> Metadata:
-            # The token read for the cache key serves the first chain; every refresh reads anew.
-            return self.fetch(first.pop() if first else None)
-
-        return cache.get_or_create(
-            self.cache_key(token),
-            lambda: ScaledRefreshableCredentials(fetch, method="athena-jwt-dbapi-jwt-tip"),
-        )
-
     def __repr__(self) -> str:
         return (
             f"<JwtTipCredentialsProvider workgroup_arn={self.workgroup_arn!r} "
@@ -390,6 +382,16 @@ class JwtTipCredentialsProvider(CredentialsProvider):
             f"application_arn={self.application_arn!r} session_name={self.session_name!r} "
             f"token_source={self.token_source!r} duration={self.duration}>"
         )
+
+
+def _identity_context(response: dict[str, Any]) -> tuple[Secret | None, Any]:
+    """The identity context in CreateTokenWithIAM's idToken, and the answer's lifetime. The answer's tokens are
+    registered as secrets and dropped here, so no frame that may raise afterwards holds them."""
+    for name in ("accessToken", "refreshToken", "idToken"):
+        register_secret(response.get(name))
+    claims = jwt_claims(response.get("idToken") or "") or {}
+    context = claims.get(IDENTITY_CONTEXT_CLAIM)
+    return (Secret(context) if isinstance(context, str) and context else None), response.get("expiresIn")
 
 
 class _ContextRefused(Exception):
@@ -404,6 +406,15 @@ class _SignedClients:
         self._region = region
         self._credentials = credentials
         self._clients: dict[str, Any] = {}
+
+    def endpoint(self, service: str) -> str | None:
+        return self._context.endpoint_url(service)
+
+    def close(self) -> None:
+        """Release the clients' network connections (a chain runs at every refresh)."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def __call__(self, service: str) -> Any:
         if service not in self._clients:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -73,13 +74,17 @@ class DefaultChainProvider(CredentialsProvider):
 
     name = "DefaultChain"
 
-    def load(self) -> Credentials | None:
+    def load(self) -> Credentials:
         from botocore.exceptions import BotoCoreError
 
-        try:
-            return aws.new_botocore_session().get_credentials()
-        except BotoCoreError as error:
-            raise CredentialsError(f"The default credentials chain failed: {redact(str(error))}") from None
+        def resolve() -> Credentials:
+            try:
+                found = aws.new_botocore_session().get_credentials()
+            except BotoCoreError as error:
+                raise CredentialsError(f"The default credentials chain failed: {redact(str(error))}") from None
+            return _found(found, "The DefaultChain credentials provider found no credentials.")
+
+        return cache.get_or_create(_sdk_key(self.name), resolve)
 
 
 class ProfileCredentialsProvider(CredentialsProvider):
@@ -121,15 +126,34 @@ class ProfileCredentialsProvider(CredentialsProvider):
         except ProfileNotFound:
             raise _not_in_config_files(profile) from None
 
-    def load(self) -> Credentials | None:
+    def load(self) -> Credentials:
         from botocore.exceptions import BotoCoreError
 
-        try:
-            return self._session.get_credentials()
-        except BotoCoreError as error:
-            raise CredentialsError(
-                f"Profile {self.settings['ProfileName']!r} gave no credentials: {redact(str(error))}"
-            ) from None
+        profile = self.settings["ProfileName"]
+
+        def resolve() -> Credentials:
+            try:
+                found = self._session.get_credentials()
+            except BotoCoreError as error:
+                raise CredentialsError(f"Profile {profile!r} gave no credentials: {redact(str(error))}") from None
+            return _found(found, f"The ProfileCredentials credentials provider found no credentials for {profile!r}.")
+
+        return cache.get_or_create(_sdk_key(self.name, profile), resolve)
+
+
+def _sdk_key(*parts: str) -> str:
+    """The cache key of credentials the AWS SDK resolves: the provider, its own settings, and the ``AWS_*``
+    environment it reads (hashed: it may hold keys), so connections of one configuration share one set of
+    credentials (and so one session and one connection test), while a changed environment resolves anew.
+    botocore's own credentials refresh themselves; ``clear_credentials_cache()`` forgets them."""
+    environment = sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_"))
+    return cache.cache_key(*parts, hashlib.sha256(repr(environment).encode()).hexdigest())
+
+
+def _found(credentials: Credentials | None, message: str) -> Credentials:
+    if credentials is None:
+        raise CredentialsError(message)
+    return credentials
 
 
 def _not_in_config_files(profile: str) -> ParameterError:
@@ -145,14 +169,16 @@ class InstanceProfileProvider(CredentialsProvider):
 
     name = "InstanceProfile"
 
-    def load(self) -> Credentials | None:
+    def load(self) -> Credentials:
         from botocore.credentials import InstanceMetadataFetcher, InstanceMetadataProvider
 
         config = self.context.client_config("sts")
         fetcher = InstanceMetadataFetcher(
             timeout=getattr(config, "connect_timeout", None) or 1, num_attempts=2, user_agent="athena-jwt-dbapi"
         )
-        credentials = InstanceMetadataProvider(iam_role_fetcher=fetcher).load()
-        if credentials is None:
-            raise CredentialsError("No instance profile credentials: the instance metadata service gave none.")
-        return credentials
+
+        def resolve() -> Credentials:
+            found = InstanceMetadataProvider(iam_role_fetcher=fetcher).load()
+            return _found(found, "No instance profile credentials: the instance metadata service gave none.")
+
+        return cache.get_or_create(_sdk_key(self.name), resolve)

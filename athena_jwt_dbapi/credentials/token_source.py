@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextvars
-import hashlib
 import json
 import os
 import stat
@@ -53,7 +52,7 @@ class TokenSource(ABC):
         The token's hash is part of it for every source: a file or callable that hands different users'
         tokens to the same role must never share one user's credentials with another.
         """
-        return f"{self._kind()}:{hashlib.sha256(token.reveal().encode()).hexdigest()}"
+        return f"{self._kind()}:{token.digest()}"
 
     @abstractmethod
     def _kind(self) -> str:
@@ -95,8 +94,7 @@ class FileTokenSource(TokenSource):
     def __init__(self, path: str, parameter: str = "JwtWebIdentityTokenFile") -> None:
         if "\x00" in path:
             raise ParameterError(
-                f"Invalid value specified for connection property: {parameter}. A path cannot contain a NUL "
-                "character.",
+                f"Invalid value specified for connection property: {parameter}. A path cannot contain a NUL character.",
                 parameter=parameter,
             )
         self.path = os.path.abspath(os.path.expanduser(path))
@@ -198,9 +196,7 @@ def token_source_from(settings: Mapping[str, Any]) -> TokenSource:
         return FileTokenSource(settings["JwtWebIdentityTokenFile"])
     if given == ["JwtWebIdentityTokenCallable"]:
         timeout = settings.get("NetworkTimeoutMillis")
-        return CallableTokenSource(
-            settings["JwtWebIdentityTokenCallable"], timeout=timeout / 1000 if timeout else None
-        )
+        return CallableTokenSource(settings["JwtWebIdentityTokenCallable"], timeout=timeout / 1000 if timeout else None)
     path = os.environ.get(ENVIRONMENT_TOKEN_FILE)
     if not path:
         raise ParameterError(

@@ -13,17 +13,21 @@ from __future__ import annotations
 import os
 import threading
 import time
+from abc import abstractmethod
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import aws
 from ..errors import CredentialsError, ParameterError
 from ..parameters.spec import CALLABLE, Alias, Parameter, all_of, length, pattern
 from ..redaction import Secret, redact
+from . import cache
+from .base import CredentialsProvider
 from .token_source import ENVIRONMENT_TOKEN_FILE, TokenSource, token_source_from
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
+    from botocore.credentials import Credentials
 
     from .base import ProviderContext
     from .refreshing import Metadata
@@ -127,8 +131,7 @@ def session_name_from(settings: Mapping[str, Any], source: TokenSource) -> str:
 class WebIdentityExchange:
     """AssumeRoleWithWebIdentity into ``role_arn``, with one re-read of a renewable token source on a token error.
 
-    ``role_parameter`` names the parameter that gave the role (``JwtRoleArn``, ``ApplicationRoleArn``) in
-    messages. The client is built at the first call, not before (building one costs tens of milliseconds).
+    The client is built at the first call, not before (building one costs tens of milliseconds).
     """
 
     def __init__(
@@ -245,3 +248,33 @@ __all__ = [
     "session_name_from",
     "token_source_from",
 ]
+
+
+class WebIdentityProvider(CredentialsProvider):
+    """What the providers that start from a web identity token share: credentials cached per identity (the
+    token's hash in the key, see ``cache_key``) and refreshed by ``fetch``, which re-reads the token source."""
+
+    token_source: TokenSource
+    refresh_method: ClassVar[str]
+
+    @abstractmethod
+    def fetch(self, token: Secret | None = None) -> Metadata:
+        """One run of the exchange (``token``: one just read; else the source is read now)."""
+
+    @abstractmethod
+    def cache_key(self, token: Secret) -> str:
+        """The secret-free key of this identity, the token given as its hash."""
+
+    def load(self) -> Credentials:
+        from .refreshing import ScaledRefreshableCredentials
+
+        token = self.token_source.read()
+        first: list[Secret | None] = [token]
+
+        def fetch() -> Metadata:
+            # The token read for the cache key serves the first run; every refresh reads anew.
+            return self.fetch(first.pop() if first else None)
+
+        return cache.get_or_create(
+            self.cache_key(token), lambda: ScaledRefreshableCredentials(fetch, method=self.refresh_method)
+        )

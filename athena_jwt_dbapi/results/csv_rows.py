@@ -21,12 +21,12 @@ import csv
 import functools
 import io
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, BinaryIO
 
 Row = Sequence[str | None]
 Column = Sequence[str | None]
-Batches = Iterator[list[Column]]
+Batches = Generator[list[Column], None, None]
 #: Rows per batch for the text parsers (pyarrow's batches follow its block size instead).
 BATCH_ROWS = 10_000
 #: pyarrow's read block: each batch holds the rows of about this many bytes. Measured on 300k and 1M rows:

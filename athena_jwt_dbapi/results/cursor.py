@@ -14,10 +14,8 @@ from pyathena.cursor import Cursor as PyAthenaCursor
 from pyathena.cursor import DictCursor as PyAthenaDictCursor
 
 from ..errors import ProgrammingError
+from ..parameters.rules import PAGE_ROWS
 from .result_set import FetcherDictResultSet, FetcherResultSet
-
-#: Rows per GetQueryResults page (the API's maximum).
-PAGE_SIZE = 1000
 
 
 class _PagedApart:
@@ -27,8 +25,8 @@ class _PagedApart:
 
     def _init_paging(self, kwargs: dict[str, Any]) -> None:
         given = kwargs.get("arraysize")
-        self._page_size = min(given, PAGE_SIZE) if given else PAGE_SIZE
-        self._arraysize = given or 1
+        self.arraysize = 1 if given is None else given  # checked by the setter
+        self._page_size = min(self._arraysize, PAGE_ROWS) if given is not None else PAGE_ROWS
 
     @property
     def arraysize(self) -> int:

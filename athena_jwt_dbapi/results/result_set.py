@@ -24,10 +24,11 @@ from itertools import repeat
 from typing import Any
 
 from pyathena.converter import DefaultTypeConverter
-from pyathena.error import DataError, OperationalError, ProgrammingError
+from pyathena.error import DataError, Error, OperationalError, ProgrammingError
 from pyathena.result_set import AthenaDictResultSet, AthenaResultSet
 from pyathena.util import parse_output_location
 
+from ..redaction import redact
 from . import csv_rows
 
 _logger = logging.getLogger(__name__)
@@ -94,7 +95,9 @@ class FetcherResultSet(AthenaResultSet):
         return described or None
 
     def _check_result_set(self) -> None:
-        if self.description is None and not self._rows:
+        # Only when the buffer is empty: PyAthena builds ``description`` anew at every read, and this runs
+        # for every fetchone().
+        if not self._rows and self.description is None:
             raise ProgrammingError("No result set: the statement returned no rows (DDL, INSERT, ...).")
 
     def fetchone(self) -> Any:
@@ -119,12 +122,30 @@ class FetcherResultSet(AthenaResultSet):
         if self._batches is None:
             super()._fetch()
             return
-        batch = next(self._batches, None)
-        if batch is None:
+        try:
+            batch = next(self._batches, None)
+            if batch is None:
+                self._close_file()
+                self._next_token = None
+                return
+            self._rows.extend(self._make_rows(self._convert_columns(batch)))
+        except Error:
             self._close_file()
-            self._next_token = None
-            return
-        self._rows.extend(self._make_rows(self._convert_columns(batch)))
+            raise
+        except Exception as error:  # the stream broke, or the file is not what Athena writes
+            self._close_file()
+            raise self._stream_error(error) from error
+
+    def _stream_error(self, error: Exception) -> Error:
+        """A PEP 249 error for a failure while streaming the result file: a transport failure is an
+        OperationalError (run the query again), anything else a DataError (the file is not Athena's CSV)."""
+        from botocore.exceptions import BotoCoreError
+        from urllib3.exceptions import HTTPError
+
+        where = f"the result file of query {self.query_id}"
+        if isinstance(error, (BotoCoreError, HTTPError, OSError)):
+            return OperationalError(f"Reading {where} from S3 failed: {type(error).__name__}.")
+        return DataError(f"Could not read {where}: {type(error).__name__}: {redact(str(error))[:300]}")
 
     def _open_file(self) -> csv_rows.Batches | None:
         """The file's rows after those already returned, or None to go on with GetQueryResults."""
@@ -221,7 +242,9 @@ class FetcherResultSet(AthenaResultSet):
         return rows
 
     def _close_file(self) -> None:
-        self._batches = None
+        batches, self._batches = self._batches, None
+        if batches is not None:
+            batches.close()  # the parser's own reader (pyarrow's) is closed by its generator
         body, self._body = self._body, None
         if body is not None:
             body.close()

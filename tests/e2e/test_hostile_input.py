@@ -344,3 +344,30 @@ def test_the_fixture_names_the_extra_when_it_is_missing(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "needs the 'local' extra" in result.stdout and "pip install 'athena-jwt-dbapi[local]'" in result.stdout
+
+
+def test_jwt_tip_frames_show_no_secret_of_the_chain(local_athena: LocalAthena) -> None:
+    """JWT_TIP fails after step 1 (the application has no tag): the application role's keys signed the steps
+    that ran, and no frame of the credentials machinery may show them, or the token, in the clear."""
+    setup = local_athena.trusted_identity_propagation("frames-untagged-application", tag_application=False)
+    token = local_athena.mint_token(sub="frames")
+    before = {c.access_key_id for c in local_athena.credentials.all()}
+    with pytest.raises(db.CredentialsError, match="has no tag") as info:
+        db.connect(
+            **local_athena.connect_parameters(
+                token,
+                provider="JWT_TIP",
+                WorkGroupArn=setup.workgroup_arn,
+                ApplicationRoleArn=setup.application_role_arn,
+            )
+        )
+    issued = [c for c in local_athena.credentials.all() if c.access_key_id not in before]
+    secrets = [token] + [s for c in issued for s in (c.secret_access_key, c.session_token)]
+    assert len(secrets) == 3, "step 1 issued the application role's credentials"
+    shown: list[str] = []
+    for frame, _ in traceback.walk_tb(info.value.__traceback__):
+        if os.sep + "credentials" + os.sep in frame.f_code.co_filename:
+            shown += [f"{name}={value!r}" for name, value in frame.f_locals.items()]
+    assert shown, "the credentials frames are in the traceback"
+    leaked = [line for line in shown for secret in secrets if secret in line]
+    assert not leaked, leaked

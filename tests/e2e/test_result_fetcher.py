@@ -243,3 +243,21 @@ def test_the_functions_the_parser_replaces_are_still_pyathenas_defaults() -> Non
 def test_the_fallback_parser_is_always_available() -> None:
     assert csv_rows.available_parsers()[-1] == "pyathena"
     assert csv_rows.available_parsers()[0] == "pyarrow"  # the test extra installs pyarrow: the fastest
+
+
+def test_a_result_file_that_is_not_athenas_csv_is_a_data_error(stack: LocalAthena) -> None:
+    """The file is replaced after the query (as a broken or foreign writer would): the failure while
+    streaming is one of the module's errors, and the cursor is not left holding the stream."""
+    with _connect(stack) as conn, conn.cursor() as cursor:
+        cursor.execute(EVERY_TYPE)
+        key = f"results/{cursor.query_id}.csv"
+        good = b"".join(b'"%d","a"\n' % n for n in range(1500))  # past the first page...
+        stack.s3.put_object(stack.bucket, key, b'"id","s"\n' + good + b'"1","2","3"\n')  # ...a row of 3 fields
+        with pytest.raises(db.DataError, match=f"result file of query {cursor.query_id}"):
+            cursor.fetchall()
+
+
+@pytest.mark.parametrize("size", [0, -5, "10"])
+def test_arraysize_is_checked_when_given_to_the_cursor(stack: LocalAthena, size: Any) -> None:
+    with _connect(stack) as conn, pytest.raises(db.ProgrammingError, match="arraysize"):
+        conn.cursor(arraysize=size)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from pathlib import Path
 
@@ -85,3 +86,45 @@ def test_profile_whose_assume_role_fails_is_a_credentials_error(
                 Region="us-east-1",
                 OutputLocation="s3://bucket/x/",
             )
+
+
+def _default_chain_parameters(stack: LocalAthena) -> dict[str, str]:
+    return {
+        k: v
+        for k, v in stack.connect_parameters().items()
+        if not k.startswith("Jwt") and k not in ("CredentialsProvider", "StsEndpoint")
+    } | {"CredentialsProvider": "DefaultChain"}
+
+
+def test_default_chain_connections_share_a_session_and_one_connection_test(
+    local_athena: LocalAthena, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain's credentials are kept per configuration like every identity's: three connections, one
+    ConnectionTest; a changed AWS environment (other keys) resolves anew."""
+    for name, value in issued_keys(local_athena).items():
+        monkeypatch.setenv(name, value)
+    parameters = _default_chain_parameters(local_athena)
+    started = lambda: local_athena.athena.calls.count("StartQueryExecution")  # noqa: E731
+    before = started()
+    sessions = set()
+    for _ in range(3):
+        with db.connect(**parameters) as conn:
+            sessions.add(id(conn.session))
+    assert started() == before + 1 and len(sessions) == 1
+    for name, value in issued_keys(local_athena).items():
+        monkeypatch.setenv(name, value)
+    with db.connect(**parameters) as conn:
+        keys = conn.session.get_credentials().get_frozen_credentials()
+    assert keys.access_key == os.environ["AWS_ACCESS_KEY_ID"] and started() == before + 2
+
+
+def test_a_missing_aws_profile_is_a_parameter_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    with pytest.raises(db.ParameterError, match=r"AWS_PROFILE .*no-such-profile") as info:
+        db.resolve_parameters(
+            CredentialsProvider="IAMCredentials",
+            User="AKIAEXAMPLEEXAMPLE12",
+            Password="x" * 40,
+            OutputLocation="s3://bucket/",
+        )
+    assert info.value.parameter == "Region"
