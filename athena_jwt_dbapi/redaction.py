@@ -60,28 +60,41 @@ _MIN_SECRET_LENGTH = 4
 
 
 class _SecretRegistry:
-    """The secret values currently alive in this process, longest first so no secret is half-masked."""
+    """The secret values this process has seen lately, longest first so no secret is half-masked.
 
-    def __init__(self) -> None:
+    Bounded: a long-lived process refreshes credentials for days (and a JWT_TIP server does so per user), so
+    the oldest values are forgotten past :data:`MAX_SECRETS` — by then their credentials have long expired,
+    and the patterns still mask every field named like a secret.
+    """
+
+    def __init__(self, limit: int) -> None:
         self._lock = threading.Lock()
-        self._values: set[str] = set()
+        self._limit = limit
+        self._values: dict[str, None] = {}  # insertion-ordered: the oldest first
         self._ordered: tuple[str, ...] = ()
 
     def add(self, value: str | None) -> None:
         """Remember ``value`` and its URL-encoded form (as in a proxy URL or a form-encoded request body)."""
         if not isinstance(value, str) or len(value) < _MIN_SECRET_LENGTH:
             return
-        forms = {value, quote(value, safe="")}
+        forms = (value, quote(value, safe=""))
         with self._lock:
-            if not forms <= self._values:
-                self._values |= forms
-                self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+            if all(form in self._values for form in forms):
+                return
+            for form in forms:
+                self._values.pop(form, None)
+                self._values[form] = None
+            while len(self._values) > self._limit:
+                del self._values[next(iter(self._values))]
+            self._ordered = tuple(sorted(self._values, key=len, reverse=True))
 
     def values(self) -> tuple[str, ...]:
         return self._ordered
 
 
-_registry = _SecretRegistry()
+#: How many secret values (each with its URL-encoded form) are remembered for masking.
+MAX_SECRETS = 4096
+_registry = _SecretRegistry(MAX_SECRETS)
 
 
 class Secret:

@@ -189,10 +189,17 @@ def test_refreshed_secrets_are_redacted_everywhere(local_athena: LocalAthena, de
     for secret in (refreshed.secret_key, refreshed.token, first.secret_key, first.token):
         assert secret not in logged
         assert secret not in repr(conn) and secret not in repr(conn.session.get_credentials())
-    local_athena.expire_credentials()  # the server refuses them now: the error must not carry them either
+    # Long-lived credentials next, then revoked by the server (the client still thinks them valid): the
+    # refused request's error must not carry them either.
+    local_athena.set_credential_lifetime(None)
+    time.sleep(0.35)
+    cursor.execute("SELECT 3")  # refreshes into one-hour credentials
+    held = conn.session.get_credentials().get_frozen_credentials()
+    local_athena.expire_credentials()
     with pytest.raises(db.Error) as info:
-        cursor.execute("SELECT 3")
-    assert refreshed.token not in str(info.value) and refreshed.secret_key not in str(info.value)
+        cursor.execute("SELECT 4")
+    for secret in (held.token, held.secret_key, refreshed.token, refreshed.secret_key):
+        assert secret not in str(info.value)
     conn.close()
 
 
