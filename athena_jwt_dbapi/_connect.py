@@ -56,7 +56,7 @@ def _pyathena_connection(resolved: ResolvedParameters, shared: aws.SharedSession
         region_name=resolved.region,
         config=resolved.client_config("athena"),
         endpoint_url=resolved.endpoint_url("athena"),
-        s3_endpoint_url=resolved.endpoint_url("s3") or clients.configured_endpoint_url("s3"),
+        s3_endpoint_url=resolved.endpoint_url("s3"),
         s3_staging_dir=settings["OutputLocation"] or "",  # None would make PyAthena read AWS_ATHENA_S3_STAGING_DIR
         cursor_kwargs=rules.cursor_kwargs(settings),
         poll_interval=poll_interval,

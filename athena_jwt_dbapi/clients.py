@@ -47,18 +47,6 @@ def endpoint_url(settings: Mapping[str, Any], service: str) -> str | None:
     return normalize_endpoint(value) if value else None
 
 
-def configured_endpoint_url(service: str) -> str | None:
-    """The endpoint botocore's clients take from the environment when no parameter names one:
-    ``AWS_ENDPOINT_URL_<SERVICE>``, else ``AWS_ENDPOINT_URL`` (unless ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``).
-
-    Only needed where something other than botocore connects: pyarrow's S3 filesystem ignores these
-    variables, so the connection hands it the endpoint explicitly.
-    """
-    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower() == "true":
-        return None
-    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL") or None
-
-
 def endpoint_host(settings: Mapping[str, Any], service: str, region: str | None) -> str:
     url = endpoint_url(settings, service)
     if url:
@@ -144,8 +132,11 @@ SESSION_SETTINGS = (
 
 
 def session_key(settings: Mapping[str, Any]) -> str:
-    """A secret-free key of the settings that shape a session's clients (see :func:`.aws.shared_session`)."""
-    return aws.settings_digest(*(settings[name] for name in SESSION_SETTINGS))
+    """A secret-free key of the settings that shape a session's clients (see :func:`.aws.shared_session`),
+    and of the ``AWS_*`` environment botocore also reads when it builds them (endpoints, the config file):
+    a changed environment gets clients of its own, as a new boto3 session would."""
+    environment = sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_"))
+    return aws.settings_digest(*(settings[name] for name in SESSION_SETTINGS), environment)
 
 
 def add_result_configuration(session: Any, settings: Mapping[str, Any]) -> None:

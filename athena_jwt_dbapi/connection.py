@@ -60,8 +60,13 @@ class Connection(PyAthenaConnection):  # type: ignore[type-arg]
 
     @property
     def s3_endpoint_url(self) -> str | None:
-        """The ``S3Endpoint`` every S3 read of this connection goes to (None = the regional default)."""
-        return self._s3_endpoint_url
+        """The endpoint every S3 read of this connection goes to: ``S3Endpoint``, else the one botocore's S3
+        client resolved (``AWS_ENDPOINT_URL_S3``, the config file, or the regional default) — for readers that
+        are not botocore, such as pyarrow's S3 filesystem, which reads none of those settings."""
+        if self._s3_endpoint_url:
+            return self._s3_endpoint_url
+        resolved: str | None = self.s3_client.meta.endpoint_url
+        return resolved
 
     @property
     def _s3_client_kwargs(self) -> dict[str, Any]:

@@ -8,12 +8,12 @@ filesystem ignores them, so the connection passes the S3 one on.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import athena_jwt_dbapi as db
 from athena_jwt_dbapi import resolve_parameters
-from athena_jwt_dbapi.clients import configured_endpoint_url
 from athena_jwt_dbapi.local import LocalAthena
 from tests.helpers import ROLE_ARN, unsigned_jwt
 
@@ -41,15 +41,41 @@ def test_aws_region_comes_after_the_parameter_and_before_aws_default_region(monk
     assert _planned_region(Region="us-west-2") == "us-west-2"
 
 
-def test_configured_endpoint_url_follows_botocores_environment_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert configured_endpoint_url("s3") is None
+def _s3_endpoint_seen_by_pyarrow(**parameters: Any) -> str | None:
+    keys = {"CredentialsProvider": "IAMCredentials", "User": "AKIAEXAMPLEEXAMPLE12", "Password": "x" * 40}
+    with db.connect(
+        **keys, Region="us-east-1", OutputLocation="s3://bucket/x/", ConnectionTest=False, **parameters
+    ) as c:
+        endpoint: str | None = c.s3_endpoint_url
+    return endpoint
+
+
+def _botocore_s3_endpoint() -> str:
+    import boto3
+
+    endpoint: str = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    ).meta.endpoint_url
+    return endpoint
+
+
+def test_the_s3_endpoint_for_pyarrow_is_botocores(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """pyarrow reads no AWS settings: it gets the endpoint botocore's own S3 client resolved, in botocore's
+    order — S3Endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the config file, the regional default."""
+    regional = _botocore_s3_endpoint()
+    assert regional.startswith("https://s3.") and regional.endswith("amazonaws.com")
+    assert _s3_endpoint_seen_by_pyarrow() == regional
+    config = tmp_path / "config"
+    config.write_text("[default]\nservices = local\n\n[services local]\ns3 =\n  endpoint_url = http://127.0.0.1:3\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    assert _s3_endpoint_seen_by_pyarrow() == "http://127.0.0.1:3"
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
-    assert configured_endpoint_url("s3") == "http://127.0.0.1:1"
+    assert _s3_endpoint_seen_by_pyarrow() == "http://127.0.0.1:1"
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:2")
-    assert configured_endpoint_url("s3") == "http://127.0.0.1:2"
-    assert configured_endpoint_url("athena") == "http://127.0.0.1:1"
+    assert _s3_endpoint_seen_by_pyarrow() == "http://127.0.0.1:2"
+    assert _s3_endpoint_seen_by_pyarrow(S3Endpoint="http://127.0.0.1:4") == "http://127.0.0.1:4"
     monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
-    assert configured_endpoint_url("s3") is None
+    assert _s3_endpoint_seen_by_pyarrow() == regional
 
 
 def test_a_query_with_nothing_but_the_environment(
