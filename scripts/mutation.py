@@ -43,7 +43,11 @@ MODULES: dict[str, list[str]] = {
     "athena_jwt_dbapi/redaction.py": ["tests/test_redaction.py", "tests/test_token_source.py"],
     "athena_jwt_dbapi/dsn.py": ["tests/test_dsn.py", "tests/test_parameters.py"],
     "athena_jwt_dbapi/parameters/resolve.py": ["tests/test_coercion.py", "tests/test_parameters.py"],
-    "athena_jwt_dbapi/parameters/rules.py": ["tests/test_parameters.py", "tests/test_clients.py"],
+    "athena_jwt_dbapi/parameters/rules.py": [
+        "tests/test_parameter_rules.py",
+        "tests/test_parameters.py",
+        "tests/test_clients.py",
+    ],
     "athena_jwt_dbapi/parameters/spec.py": ["tests/test_parameters.py"],
     "athena_jwt_dbapi/credentials/token_source.py": ["tests/test_token_source.py"],
     "athena_jwt_dbapi/credentials/refreshing.py": [
