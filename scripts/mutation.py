@@ -48,7 +48,12 @@ MODULES: dict[str, list[str]] = {
         "tests/test_parameters.py",
         "tests/test_clients.py",
     ],
-    "athena_jwt_dbapi/parameters/spec.py": ["tests/test_parameters.py"],
+    "athena_jwt_dbapi/parameters/spec.py": [
+        "tests/test_validators.py",
+        "tests/test_coercion.py",
+        "tests/test_parameters.py",
+        "tests/test_readme.py::test_parameter_table_matches_the_catalogue",
+    ],
     "athena_jwt_dbapi/credentials/token_source.py": ["tests/test_token_source.py"],
     "athena_jwt_dbapi/credentials/refreshing.py": [
         "tests/test_refresh.py",
