@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from botocore.credentials import Credentials
@@ -261,3 +261,47 @@ def test_choices_differ_in_more_than_case() -> None:
     )
     for parameter in every:
         assert len({c.lower() for c in parameter.choices}) == len(parameter.choices), parameter.name
+
+
+# --- values a provider implies --------------------------------------------------------------------
+
+
+class ImplyingProvider(CredentialsProvider):
+    """A provider whose configuration implies a common setting (as JWT_TIP's WorkGroupArn does WorkGroup)."""
+
+    name = "TestImplying"
+    implied: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def implied_settings(cls, settings: Any) -> dict[str, Any]:
+        return cls.implied
+
+    def load(self) -> Credentials:
+        return Credentials("AKIDEXAMPLE", "secret", None)
+
+
+@pytest.fixture
+def implying() -> Iterator[type[ImplyingProvider]]:
+    register_credentials_provider(ImplyingProvider, replace=True)
+    yield ImplyingProvider
+    unregister_credentials_provider("TestImplying")
+    ImplyingProvider.implied = {}
+
+
+def test_an_implied_value_applies_when_the_user_gave_none(implying: type[ImplyingProvider]) -> None:
+    implying.implied = {"WorkGroup": "from-the-provider", "Catalog": "lake"}
+    settings = resolve_parameters(CredentialsProvider="TestImplying", Region="us-east-1", Catalog="mine").settings
+    assert (settings["WorkGroup"], settings["Catalog"]) == ("from-the-provider", "mine")
+    assert not settings.given("WorkGroup") and settings.given("Catalog")
+
+
+def test_nothing_implied_changes_nothing(implying: type[ImplyingProvider]) -> None:
+    implying.implied = {}
+    settings = resolve_parameters(CredentialsProvider="TestImplying", Region="us-east-1").settings
+    assert settings["WorkGroup"] == "primary" and not settings.given("WorkGroup")
+
+
+def test_implying_a_name_that_is_not_a_parameter_is_a_provider_bug(implying: type[ImplyingProvider]) -> None:
+    implying.implied = {"WorkGroop": "x"}
+    with pytest.raises(KeyError, match="'WorkGroop' is not a parameter of this connection"):
+        resolve_parameters(CredentialsProvider="TestImplying", Region="us-east-1")
