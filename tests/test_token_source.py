@@ -364,3 +364,39 @@ def test_a_callable_that_never_returns_is_given_up_on_and_does_not_hold_the_prog
         "JwtWebIdentityTokenCallable did not return a token within 0.05 s (NetworkTimeoutMillis bounds it); "
         "no token was obtained.\n"
     )
+
+
+# --- which source ----------------------------------------------------------------------------------
+
+
+def test_two_token_sources_are_refused_naming_them(tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text(unsigned_jwt())
+    with pytest.raises(ParameterError) as info:
+        provider(JwtWebIdentityToken=unsigned_jwt(), JwtWebIdentityTokenCallable=unsigned_jwt)
+    assert str(info.value) == "Give only one token source; got JwtWebIdentityToken and JwtWebIdentityTokenCallable."
+    assert info.value.parameter == "JwtWebIdentityTokenCallable"
+    with pytest.raises(ParameterError) as info:
+        provider(
+            JwtWebIdentityToken=unsigned_jwt(),
+            JwtWebIdentityTokenFile=str(path),
+            JwtWebIdentityTokenCallable=unsigned_jwt,
+        )
+    assert str(info.value) == (
+        "Give only one token source; got JwtWebIdentityToken and JwtWebIdentityTokenFile and "
+        "JwtWebIdentityTokenCallable."
+    )
+    assert info.value.parameter == "JwtWebIdentityTokenFile"
+
+
+@pytest.mark.parametrize("environment", [None, ""])
+def test_no_token_source_at_all(monkeypatch: pytest.MonkeyPatch, environment: str | None) -> None:
+    if environment is not None:
+        monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", environment)
+    with pytest.raises(ParameterError) as info:
+        provider()
+    assert str(info.value) == (
+        "Missing required connection property: JwtWebIdentityToken (or JwtWebIdentityTokenFile, "
+        "JwtWebIdentityTokenCallable, or the AWS_WEB_IDENTITY_TOKEN_FILE environment variable)."
+    )
+    assert info.value.parameter == "JwtWebIdentityToken"
