@@ -135,6 +135,7 @@ def test_bounds_are_written_as_people_write_numbers(given: dict[str, Any], why: 
         ("RoleSessionDuration", "RoleSessionDuration"),
         ("duration_seconds", "RoleSessionDuration (given as duration_seconds)"),
         ("roleSessionDuration", "RoleSessionDuration (given as roleSessionDuration)"),
+        ("ROLESESSIONDURATION", "RoleSessionDuration (given as ROLESESSIONDURATION)"),
     ],
 )
 def test_an_error_names_the_parameter_and_how_it_was_given(spelled: str, label: str) -> None:
@@ -145,6 +146,14 @@ def test_an_error_names_the_parameter_and_how_it_was_given(spelled: str, label: 
         == f"Invalid value specified for connection property: {label}. It must be at least 900. Got 899."
     )
     assert info.value.parameter == "RoleSessionDuration"
+
+
+def test_an_error_about_a_value_from_the_url_names_the_parameter() -> None:
+    with pytest.raises(ParameterError) as info:
+        resolve_parameters("jdbc:athena://RoleSessionDuration=899", **JWT)
+    assert str(info.value) == (
+        "Invalid value specified for connection property: RoleSessionDuration. It must be at least 900. Got '899'."
+    )
 
 
 PREFIX = (
