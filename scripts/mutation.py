@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -31,15 +32,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "mutation" / "equivalents.toml"
-PYTEST = "python -m pytest -x -q -p no:cacheprovider --no-header"
+# The interpreter running this script runs cosmic-ray and the tests too, so ``.venv/bin/python scripts/mutation.py``
+# works without activating the environment.
+PYTEST = f"{shlex.quote(sys.executable)} -m pytest -x -q -p no:cacheprovider --no-header"
+_BESIDE = Path(sys.executable).with_name("cosmic-ray")
+COSMIC_RAY = str(_BESIDE) if _BESIDE.exists() else "cosmic-ray"
 
 #: Module → the tests that exercise it, fastest first. Keep each selection to a minute or less.
 MODULES: dict[str, list[str]] = {
     "athena_jwt_dbapi/redaction.py": ["tests/test_redaction.py", "tests/test_token_source.py"],
     "athena_jwt_dbapi/dsn.py": ["tests/test_dsn.py", "tests/test_parameters.py"],
-    "athena_jwt_dbapi/parameters/resolve.py": ["tests/test_parameters.py"],
-    "athena_jwt_dbapi/parameters/rules.py": ["tests/test_parameters.py", "tests/test_clients.py"],
-    "athena_jwt_dbapi/parameters/spec.py": ["tests/test_parameters.py"],
+    "athena_jwt_dbapi/parameters/resolve.py": ["tests/test_coercion.py", "tests/test_parameters.py"],
+    "athena_jwt_dbapi/parameters/rules.py": [
+        "tests/test_parameter_rules.py",
+        "tests/test_parameters.py",
+        "tests/test_clients.py",
+    ],
+    "athena_jwt_dbapi/parameters/spec.py": [
+        "tests/test_validators.py",
+        "tests/test_coercion.py",
+        "tests/test_parameters.py",
+        "tests/test_readme.py::test_parameter_table_matches_the_catalogue",
+    ],
     "athena_jwt_dbapi/credentials/token_source.py": ["tests/test_token_source.py"],
     "athena_jwt_dbapi/credentials/refreshing.py": [
         "tests/test_refresh.py",
@@ -121,7 +135,7 @@ def run_module(workdir: Path, module: str, tests: list[str], equivalents: list[d
     )
     session = workdir / f"{Path(module).stem}.sqlite"
     session.unlink(missing_ok=True)
-    subprocess.run(["cosmic-ray", "init", str(config), str(session)], cwd=workdir, check=True)
+    subprocess.run([COSMIC_RAY, "init", str(config), str(session)], cwd=workdir, check=True)
     source = (workdir / module).read_text()
     lines = source.splitlines()
     spans = annotation_spans(source)
@@ -134,7 +148,7 @@ def run_module(workdir: Path, module: str, tests: list[str], equivalents: list[d
                         item.job_id,
                         WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="a type annotation"),
                     )
-    subprocess.run(["cosmic-ray", "exec", str(config), str(session)], cwd=workdir, check=True)
+    subprocess.run([COSMIC_RAY, "exec", str(config), str(session)], cwd=workdir, check=True)
 
     result = Result(module)
     known = {(e["module"], e["operator"], e["line"].strip(), int(e["column"])) for e in equivalents}

@@ -122,7 +122,9 @@ def endpoint(*, allow_path: bool = True) -> Validator:
             port = parts.port
         except ValueError:
             return f"It must be {meaning} with a port between 1 and 65535."
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return f"It must be {meaning}."
+        if parts.username or parts.password:
             return f"It must be {meaning} (no user name or password in it)."
         if port == 0 or (not allow_path and parts.path not in ("", "/")) or parts.query or parts.fragment:
             return f"It must be {meaning}."
