@@ -95,6 +95,27 @@ def test_import_does_not_load_heavy_packages() -> None:
     assert output.strip() == "[]"
 
 
+def test_resolving_parameters_does_not_load_the_aws_sdk() -> None:
+    """Bad input fails fast: resolving a connection's parameters (the credentials provider, its token source,
+    the credentials cache it will use) and refusing a bad one load no botocore; the first connection does."""
+    import subprocess
+
+    code = (
+        "import sys, athena_jwt_dbapi as db; "
+        "db.resolve_parameters(CredentialsProvider='JWT', Region='us-east-1', JwtWebIdentityToken='opaque-token', "
+        "JwtRoleArn='arn:aws:iam::123456789012:role/analyst', JwtRoleSessionName='lazy'); "
+        "db.clear_credentials_cache()\n"
+        "try:\n"
+        "    db.connect(CredentialsProvider='JWT', Region='us-east-1', JwtWebIdentityToken='opaque-token', "
+        "JwtRoleArn='bad', JwtRoleSessionName='lazy')\n"
+        "except db.ParameterError as error:\n"
+        "    print(error.parameter)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('botocore', 'boto3'))))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.split() == ["JwtRoleArn", "[]"]
+
+
 def test_the_lazy_connection_class_is_the_real_one() -> None:
     from athena_jwt_dbapi.connection import Connection
 
