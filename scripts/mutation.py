@@ -56,8 +56,12 @@ MODULES: dict[str, list[str]] = {
         "tests/e2e/test_identity_and_refresh_edges.py",
         "tests/e2e/test_connect_jwt.py",
     ],
-    "athena_jwt_dbapi/local/iam.py": ["tests/local/test_credential_store.py", "tests/local/test_issuer_sts.py"],
-    "athena_jwt_dbapi/local/sts.py": ["tests/local/test_issuer_sts.py"],
+    "athena_jwt_dbapi/local/iam.py": [
+        "tests/local/test_credential_store.py",
+        "tests/local/test_sts_checks.py",
+        "tests/local/test_issuer_sts.py",
+    ],
+    "athena_jwt_dbapi/local/sts.py": ["tests/local/test_sts_checks.py", "tests/local/test_issuer_sts.py"],
     "athena_jwt_dbapi/local/sigv4.py": ["tests/local/test_sigv4_s3.py", "tests/local/test_issuer_sts.py"],
 }
 
