@@ -62,7 +62,11 @@ MODULES: dict[str, list[str]] = {
         "tests/local/test_issuer_sts.py",
     ],
     "athena_jwt_dbapi/local/sts.py": ["tests/local/test_sts_checks.py", "tests/local/test_issuer_sts.py"],
-    "athena_jwt_dbapi/local/sigv4.py": ["tests/local/test_sigv4_s3.py", "tests/local/test_issuer_sts.py"],
+    "athena_jwt_dbapi/local/sigv4.py": [
+        "tests/local/test_sigv4_checks.py",
+        "tests/local/test_sigv4_s3.py",
+        "tests/local/test_issuer_sts.py",
+    ],
 }
 
 

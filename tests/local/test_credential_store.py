@@ -174,9 +174,9 @@ def test_the_store_is_called_by_parameter_names(clock: Clock) -> None:
     """The clock is keyword-only (a positional argument is refused rather than taken for something else);
     ``issue`` takes its parts by name, and its issue time only by name."""
     with pytest.raises(TypeError):
-        CredentialStore(clock)  # type: ignore[misc]
+        CredentialStore(clock)  # type: ignore[call-arg]
     store = CredentialStore(clock=clock)
     creds = store.issue(role=ROLE, session_name="named", duration_seconds=900, subject="local-user")
     assert (creds.session_name, creds.expiration) == ("named", datetime(2030, 6, 1, 12, 15, tzinfo=timezone.utc))
     with pytest.raises(TypeError):
-        store.issue(ROLE, "named", 900, "local-user", START)  # type: ignore[misc]
+        store.issue(ROLE, "named", 900, "local-user", START)  # type: ignore[call-arg]
