@@ -51,8 +51,13 @@ MODULES: dict[str, list[str]] = {
         "tests/e2e/test_identity_and_refresh_edges.py",
     ],
     "athena_jwt_dbapi/credentials/jwt.py": [
+        "tests/test_jwt_provider.py",
         "tests/test_sts_request.py",
         "tests/test_token_source.py",
+        "tests/test_pep249.py::test_resolving_parameters_does_not_load_the_aws_sdk",
+        "tests/test_readme.py::test_parameter_table_matches_the_catalogue",
+        "tests/e2e/test_jwt_sts_exchange.py",
+        "tests/e2e/test_literal_token_hint.py",
         "tests/e2e/test_identity_and_refresh_edges.py",
         "tests/e2e/test_connect_jwt.py",
     ],
