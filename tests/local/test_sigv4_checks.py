@@ -25,6 +25,7 @@ from athena_jwt_dbapi.local.sigv4 import (
     SIGV4_TIMESTAMP,
     Protocol,
     canonical_path,
+    canonical_query_string,
     default_protocol,
     parse_authorization,
     verify_sigv4,
@@ -79,8 +80,11 @@ def signed_at(request: AWSRequest) -> datetime:
     return datetime.strptime(request.context["timestamp"], SIGV4_TIMESTAMP).replace(tzinfo=timezone.utc)
 
 
-def wire(request: AWSRequest, *, raw_uri: bool = True, drop: tuple[str, ...] = ()) -> Request:
-    """What the server receives: the werkzeug request of the dev server (which sets RAW_URI as sent)."""
+def wire(
+    request: AWSRequest, *, raw_uri: tuple[str, ...] = ("RAW_URI", "REQUEST_URI"), drop: tuple[str, ...] = ()
+) -> Request:
+    """What the server receives: the werkzeug request of the dev server, which passes the request URI as
+    sent in RAW_URI and REQUEST_URI (other WSGI servers set one of them, or neither)."""
     parts = urlsplit(str(request.url))
     body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
     headers = [(name, value) for name, value in request.headers.items() if name.lower() not in drop]
@@ -93,8 +97,8 @@ def wire(request: AWSRequest, *, raw_uri: bool = True, drop: tuple[str, ...] = (
         data=body,
     )
     environ = builder.get_environ()
-    if raw_uri:
-        environ["RAW_URI"] = environ["REQUEST_URI"] = parts.path + (f"?{parts.query}" if parts.query else "")
+    for name in raw_uri:
+        environ[name] = parts.path + (f"?{parts.query}" if parts.query else "")
     return Request(environ)
 
 
@@ -152,7 +156,7 @@ def test_the_path_as_each_service_signs_it(store: CredentialStore, creds: Issued
     key = sign(creds, "GET", "/bucket/x//y/./z%20w~", service="s3", signer=S3SigV4Auth)
     assert verify(key, store, service="s3") == creds
     plain = sign(creds, "GET", "/bucket/with%20space~tilde", service="s3", signer=S3SigV4Auth)
-    assert verify_sigv4(wire(plain, raw_uri=False), store, service="s3", now=signed_at(plain)) == creds
+    assert verify_sigv4(wire(plain, raw_uri=()), store, service="s3", now=signed_at(plain)) == creds
     assert canonical_path("/a//b/./c/../d", "athena") == "/a/b/d"
     assert canonical_path("/a//b/./c/../d", "s3") == "/a//b/./c/../d"
 
@@ -524,6 +528,18 @@ def test_s3_needs_a_declared_payload_and_accepts_its_special_values(
     refused(generic_special, store, "InvalidSignatureException", 400, JSON_SIG)
 
 
+def test_only_s3_accepts_an_unsigned_payload(store: CredentialStore, creds: IssuedCredentials) -> None:
+    """botocore signs UNSIGNED-PAYLOAD for any service when payload signing is off over https; only S3 takes it
+    (every other AWS service signs its body)."""
+    unsigned = sign(creds, body=b"{}", scheme="https", context={"payload_signing_enabled": False})
+    assert unsigned.headers["X-Amz-Content-SHA256"] == "UNSIGNED-PAYLOAD"
+    refused(unsigned, store, "InvalidSignatureException", 400, JSON_SIG)
+    s3 = sign(
+        creds, "PUT", "/bucket/k", body=b"{}", service="s3", scheme="https", context={"payload_signing_enabled": False}
+    )
+    assert verify(s3, store, service="s3") == creds
+
+
 def test_s3_refuses_unsigned_amz_headers(store: CredentialStore, creds: IssuedCredentials) -> None:
     request = sign(creds, "PUT", "/bucket/k", body=b"v", service="s3", signer=S3SigV4Auth)
     request.headers["x-amz-meta-sneaky"] = "1"
@@ -661,3 +677,42 @@ def test_a_request_needs_a_valid_date(
     dated = sign(creds, headers={"Date": "x"})
     replace_header(dated, "Date", dated.headers["Date"], "not a date")
     refused(dated, store, code, status, message, protocol=protocol)
+
+
+# -- the request URI as sent -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("passed", [("RAW_URI",), ("REQUEST_URI",), ("RAW_URI", "REQUEST_URI")])
+def test_the_path_is_taken_as_sent_from_either_request_uri_variable(
+    store: CredentialStore, creds: IssuedCredentials, passed: tuple[str, ...]
+) -> None:
+    """A key with an encoded slash: S3 signs the path as sent, which the decoded PATH_INFO no longer shows."""
+    request = sign(creds, "GET", "/bucket/a%2Fb", service="s3", signer=S3SigV4Auth)
+    assert verify_sigv4(wire(request, raw_uri=passed), store, service="s3", now=signed_at(request)) == creds
+
+
+def test_the_signature_parameter_may_be_anywhere_in_a_presigned_query(
+    store: CredentialStore, creds: IssuedCredentials
+) -> None:
+    url = _presign(creds, 60)
+    parts = urlsplit(str(url.url))
+    params = parts.query.split("&")
+    signature = next(p for p in params if p.startswith("X-Amz-Signature="))
+    reordered = [signature] + [p for p in params if p != signature]
+    url.url = f"{parts.scheme}://{parts.netloc}{parts.path}?{'&'.join(reordered)}"
+    assert verify(url, store, service="s3") == creds
+
+
+def test_the_canonical_query_skips_empty_items_and_excluded_names() -> None:
+    assert canonical_query_string("b=2&&a=1&") == "a=1&b=2"
+    assert canonical_query_string("X-Amz-Signature=s&b=2", exclude=frozenset({"X-Amz-Signature"})) == "b=2"
+
+
+def test_a_presigned_url_for_a_json_service(store: CredentialStore, creds: IssuedCredentials) -> None:
+    url = _presign(creds, 60, service="athena", path="/")
+    url.url = str(url.url).replace("X-Amz-SignedHeaders=", "X-Amz-Ignored=")
+    error = refused(url, store, "IncompleteSignatureException", 400)
+    assert error.message.startswith("Query-string authentication version 4 requires the X-Amz-Algorithm")
+    url = _presign(creds, 60, service="athena", path="/")
+    url.url = str(url.url).replace("X-Amz-Date=", "X-Amz-Date=19")
+    refused(url, store, "IncompleteSignatureException", 400, "X-Amz-Date or X-Amz-Expires is malformed.")
