@@ -205,3 +205,12 @@ def test_repr_of_credentials_whose_first_fetch_failed() -> None:
     assert shown and set(shown) == {"<ScaledRefreshableCredentials method=None lifetime=0s>"}
     never_initialised = ScaledRefreshableCredentials.__new__(ScaledRefreshableCredentials)
     assert repr(never_initialised) == "<ScaledRefreshableCredentials method=None lifetime=0s>"
+
+
+def test_the_constructor_takes_its_arguments_by_name() -> None:
+    """``fetch`` may be named; ``method`` and ``clock`` must be (botocore's own positional order differs)."""
+    clock = Clock()
+    credentials = ScaledRefreshableCredentials(fetch=Fetcher(clock, 900), method="named", clock=clock)
+    assert credentials.method == "named"
+    with pytest.raises(TypeError):
+        ScaledRefreshableCredentials(Fetcher(clock, 900), "positional")  # type: ignore[call-arg]
