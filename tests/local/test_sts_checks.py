@@ -26,9 +26,10 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 
 from athena_jwt_dbapi.local._server import BackgroundServer
+from athena_jwt_dbapi.local.errors import ServiceError
 from athena_jwt_dbapi.local.iam import CredentialStore, Role
 from athena_jwt_dbapi.local.issuer import DEFAULT_AUDIENCE, OidcIssuer
-from athena_jwt_dbapi.local.sts import StsService, is_loopback_url
+from athena_jwt_dbapi.local.sts import JwksCache, StsService, is_loopback_url
 
 NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
 #: The stack's clock stands years before the host's: a token valid now by the host clock would be refused.
@@ -692,3 +693,31 @@ def test_only_loopback_issuers_can_be_trusted() -> None:
     with pytest.raises(ValueError, match="only loopback issuers can be trusted"):
         service.trust_issuer("https://token.actions.githubusercontent.com")
     service.trust_issuer("http://localhost:1234/")
+
+
+def test_the_key_cache_itself_never_fetches_from_off_loopback() -> None:
+    """JwksCache refuses a non-loopback issuer on its own, whatever the STS in front of it trusts."""
+    keys = JwksCache()
+    for issuer in ("https://idp.example.com", "http://203.0.113.7:8080"):
+        with pytest.raises(ServiceError) as info:
+            keys.key_for(issuer, "kid")
+        assert (info.value.code, info.value.status) == ("InvalidIdentityToken", 400)
+        assert info.value.message == "The local STS only contacts loopback identity providers; refusing " + issuer
+
+
+def test_a_get_request_takes_its_parameters_from_the_query_only(sts: Sts) -> None:
+    """The query protocol by GET: a body, if any, is not read for parameters."""
+    form = urlencode({"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+    request = urllib.request.Request(sts.url + "/", data=form.encode(), method="GET")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            reply = Reply(response.status, response.read().decode())
+    except urllib.error.HTTPError as error:
+        reply = Reply(error.code, error.read().decode())
+    refused(reply, "MissingAction", 400, "Missing Action")
+
+
+def test_the_longest_duration_sts_allows(sts: Sts) -> None:
+    role = sts.service.add_role(Role("twelve-hours", max_session_duration=43200))
+    reply = sts.assume(sts.mint(), role=role, DurationSeconds="43200")
+    assert reply.find("sts:AssumeRoleWithWebIdentityResult/sts:Credentials/sts:Expiration") == "2020-03-02T00:00:00Z"
