@@ -95,15 +95,13 @@ def test_import_does_not_load_heavy_packages() -> None:
     assert output.strip() == "[]"
 
 
-def test_resolving_parameters_does_not_load_the_aws_sdk() -> None:
-    """Bad input fails fast: resolving a connection's parameters (the credentials provider, its token source,
-    the credentials cache it will use) and refusing a bad one load no botocore; the first connection does."""
+def test_refusing_a_bad_parameter_does_not_load_the_aws_sdk() -> None:
+    """Bad input fails fast: a connect refused for a bad parameter (after loading the credentials provider, its
+    token source and the credentials cache) loads no botocore; the first real connection does."""
     import subprocess
 
     code = (
-        "import sys, athena_jwt_dbapi as db; "
-        "db.resolve_parameters(CredentialsProvider='JWT', Region='us-east-1', JwtWebIdentityToken='opaque-token', "
-        "JwtRoleArn='arn:aws:iam::123456789012:role/analyst', JwtRoleSessionName='lazy'); "
+        "import sys, athena_jwt_dbapi as db\n"
         "db.clear_credentials_cache()\n"
         "try:\n"
         "    db.connect(CredentialsProvider='JWT', Region='us-east-1', JwtWebIdentityToken='opaque-token', "

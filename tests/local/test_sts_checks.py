@@ -509,10 +509,10 @@ def test_the_default_duration_is_one_hour(sts: Sts) -> None:
 def test_missing_and_unknown_actions(sts: Sts) -> None:
     refused(sts.post({"Version": "2011-06-15"}), "MissingAction", 400, "Missing Action")
     refused(
-        sts.post({"Action": "AssumeRole", "Version": "2011-06-15"}),
+        sts.post({"Action": "AssumeRoleWithSAML", "Version": "2011-06-15"}),
         "InvalidAction",
         400,
-        "Could not find operation AssumeRole for version 2011-06-15",
+        "Could not find operation AssumeRoleWithSAML for version 2011-06-15",
     )
 
 
