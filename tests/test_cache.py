@@ -1,5 +1,6 @@
 """The process-wide credentials cache (``credentials/cache.py``): one creation per identity, even under
-concurrent connects; bounded, least recently used out first; nothing cached for a refused identity.
+concurrent connects; bounded, least recently used out first; nothing cached for a refused identity. And its
+remembered results (JWT_TIP's single-use exchanges): kept while they last, asked once, forgotten on demand.
 
 The cache is the unit here (its ``get_or_create`` is what every provider calls); the connections that
 share credentials through it are tested over HTTP in ``tests/e2e/test_identity_and_refresh_edges.py``.
@@ -103,3 +104,96 @@ def test_concurrent_first_connects_of_one_identity_create_it_once() -> None:
         thread.join()
     assert len(creations) == 1
     assert len(results) == 8 and all(result is results[0] for result in results)
+
+
+# --- remembered results (JWT_TIP's single-use exchanges) -------------------------------------------------
+
+
+class Exchange:
+    """A single-use grant: each call returns a new result, kept ``lifetime`` seconds."""
+
+    def __init__(self, lifetime: float) -> None:
+        self.lifetime = lifetime
+        self.calls = 0
+
+    def __call__(self) -> tuple[str, float]:
+        self.calls += 1
+        return f"grant-{self.calls}", self.lifetime
+
+
+def test_a_result_is_remembered_while_it_lasts() -> None:
+    exchange = Exchange(lifetime=60)
+    assert cache.remembered("jti-1", exchange) == "grant-1"
+    assert cache.remembered("jti-1", exchange) == "grant-1"
+    assert cache.remembered("jti-2", exchange) == "grant-2", "another key is asked for itself"
+    assert exchange.calls == 2
+
+
+def test_a_result_is_given_up_when_it_expires() -> None:
+    exchange = Exchange(lifetime=0.05)
+    assert cache.remembered("jti", exchange) == "grant-1"
+    time.sleep(0.06)
+    assert cache.remembered("jti", exchange) == "grant-2"
+
+
+def test_a_result_with_no_lifetime_is_not_kept() -> None:
+    exchange = Exchange(lifetime=0)
+    assert cache.remembered("jti", exchange) == "grant-1"
+    assert cache.remembered("jti", exchange) == "grant-2"
+
+
+def test_a_refused_exchange_is_not_remembered_and_can_be_asked_again() -> None:
+    def refuse() -> tuple[str, float]:
+        raise RuntimeError("Identity Center said no")
+
+    with pytest.raises(RuntimeError, match="Identity Center said no"):
+        cache.remembered("jti", refuse)
+    exchange = Exchange(lifetime=60)
+    assert cache.remembered("jti", exchange) == "grant-1"
+
+
+def test_forget_and_clear_drop_remembered_results() -> None:
+    exchange = Exchange(lifetime=60)
+    cache.remembered("jti", exchange)
+    cache.forget("jti")
+    assert cache.remembered("jti", exchange) == "grant-2"
+    cache.forget("never-remembered")  # nothing to forget is fine
+    clear_credentials_cache()
+    assert cache.remembered("jti", exchange) == "grant-3"
+
+
+def test_remembered_results_are_bounded_least_recently_used_first() -> None:
+    exchanges = {f"jti-{n}": Exchange(lifetime=60) for n in range(BOUND)}
+    for key, exchange in exchanges.items():
+        cache.remembered(key, exchange)
+    for key, exchange in exchanges.items():
+        assert cache.remembered(key, exchange) == "grant-1", key
+    cache.remembered("jti-0", exchanges["jti-0"])  # used again: now the most recent
+    newest = Exchange(lifetime=60)
+    cache.remembered("newest", newest)
+    assert cache.remembered("jti-0", exchanges["jti-0"]) == "grant-1"
+    assert cache.remembered("newest", newest) == "grant-1"
+    assert cache.remembered("jti-1", exchanges["jti-1"]) == "grant-2", "the least recently used was dropped"
+
+
+def test_racing_threads_spend_a_single_use_grant_once() -> None:
+    start = threading.Barrier(8)
+    calls: list[int] = []
+
+    def slow_exchange() -> tuple[str, float]:
+        calls.append(1)
+        time.sleep(0.05)
+        return "grant", 60
+
+    results: list[str] = []
+
+    def ask() -> None:
+        start.wait()
+        results.append(cache.remembered("jti", slow_exchange))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [1] and results == ["grant"] * 8

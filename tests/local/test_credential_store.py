@@ -180,3 +180,31 @@ def test_the_store_is_called_by_parameter_names(clock: Clock) -> None:
     assert (creds.session_name, creds.expiration) == ("named", datetime(2030, 6, 1, 12, 15, tzinfo=timezone.utc))
     with pytest.raises(TypeError):
         store.issue(ROLE, "named", 900, "local-user", START)  # type: ignore[call-arg]
+
+
+def test_a_role_lifetime_beats_the_store_wide_override(store: CredentialStore) -> None:
+    """``role_lifetimes`` (by role ARN) shortens one role's credentials, over ``lifetime_override`` too."""
+    other = Role("other")
+    store.role_lifetimes[ROLE.arn] = 60
+    assert store.issue(ROLE, "tester", 3600, "local-user").expiration == datetime(
+        2030, 6, 1, 12, 1, tzinfo=timezone.utc
+    )
+    assert store.issue(other, "tester", 900, "local-user").expiration == datetime(
+        2030, 6, 1, 12, 15, tzinfo=timezone.utc
+    )
+    store.lifetime_override = 300
+    assert store.issue(ROLE, "tester", 3600, "local-user").expiration == datetime(
+        2030, 6, 1, 12, 1, tzinfo=timezone.utc
+    )
+    assert store.issue(other, "tester", 900, "local-user").expiration == datetime(
+        2030, 6, 1, 12, 5, tzinfo=timezone.utc
+    )
+    store.role_lifetimes[ROLE.arn] = 0  # zero is a lifetime: expired at once
+    assert store.is_expired(store.issue(ROLE, "tester", 3600, "local-user").access_key_id)
+
+
+def test_identity_enhanced_credentials_carry_their_user(store: CredentialStore) -> None:
+    plain = store.issue(ROLE, "tester", 3600, "local-user")
+    enhanced = store.issue(ROLE, "tester", 3600, "local-user", identity="user-1234")
+    assert (plain.identity, enhanced.identity) == (None, "user-1234")
+    assert store.lookup(enhanced.access_key_id) == enhanced

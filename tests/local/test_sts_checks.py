@@ -20,7 +20,9 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
+import boto3
 import pytest
+from botocore.config import Config
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -29,6 +31,7 @@ from athena_jwt_dbapi.local._server import BackgroundServer
 from athena_jwt_dbapi.local.errors import ServiceError
 from athena_jwt_dbapi.local.iam import CredentialStore, Role
 from athena_jwt_dbapi.local.issuer import DEFAULT_AUDIENCE, OidcIssuer
+from athena_jwt_dbapi.local.journal import CallJournal
 from athena_jwt_dbapi.local.sts import JwksCache, StsService, is_loopback_url
 
 NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
@@ -721,3 +724,44 @@ def test_the_longest_duration_sts_allows(sts: Sts) -> None:
     role = sts.service.add_role(Role("twelve-hours", max_session_duration=43200))
     reply = sts.assume(sts.mint(), role=role, DurationSeconds="43200")
     assert reply.find("sts:AssumeRoleWithWebIdentityResult/sts:Credentials/sts:Expiration") == "2020-03-02T00:00:00Z"
+
+
+# -- AssumeRole (role chaining) and the call journal ------------------------------------------------------
+
+
+def test_assume_role_needs_a_signature_and_is_journaled_with_its_signer(sts: Sts) -> None:
+    """AssumeRole is authenticated by SigV4 (the caller is a role session); the journal records every call with
+    who signed it — nobody for AssumeRoleWithWebIdentity."""
+    sts.clock.now = datetime.now(timezone.utc).replace(microsecond=0)  # botocore signs with the real clock
+    sts.service.journal = CallJournal()
+    try:
+        target = sts.service.add_role(Role("chained", trusted_roles=(sts.role.arn,)))
+        mark = sts.service.journal.mark()
+        reply = sts.assume(sts.mint())
+        key = reply.find("sts:AssumeRoleWithWebIdentityResult/sts:Credentials/sts:AccessKeyId")
+        caller = sts.store.lookup(key)
+        assert caller is not None
+        unsigned = sts.post(
+            {"Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": target.arn, "RoleSessionName": "x1"}
+        )
+        refused(unsigned, "MissingAuthenticationToken", 403, "Request is missing Authentication Token")
+        client = boto3.client(
+            "sts",
+            endpoint_url=sts.url,
+            region_name="us-east-1",
+            aws_access_key_id=caller.access_key_id,
+            aws_secret_access_key=caller.secret_access_key,
+            aws_session_token=caller.session_token,
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        chained = client.assume_role(RoleArn=target.arn, RoleSessionName="chained-session")
+        issued = sts.store.lookup(chained["Credentials"]["AccessKeyId"])
+        assert issued is not None and issued.role == target and issued.subject == "local-alice"
+        calls = sts.service.journal.since(mark)
+        assert [(c.service, c.operation, c.signed_by) for c in calls] == [
+            ("sts", "AssumeRoleWithWebIdentity", None),
+            ("sts", "AssumeRole", caller.assumed_role_arn),
+        ]
+        assert calls[0].params["RoleArn"] == sts.role.arn and calls[1].params["RoleArn"] == target.arn
+    finally:
+        sts.service.journal = None
