@@ -716,3 +716,17 @@ def test_a_presigned_url_for_a_json_service(store: CredentialStore, creds: Issue
     url = _presign(creds, 60, service="athena", path="/")
     url.url = str(url.url).replace("X-Amz-Date=", "X-Amz-Date=19")
     refused(url, store, "IncompleteSignatureException", 400, "X-Amz-Date or X-Amz-Expires is malformed.")
+
+
+def test_the_verifier_is_called_by_parameter_names(store: CredentialStore, creds: IssuedCredentials) -> None:
+    request = sign(creds)
+    verified = verify_sigv4(
+        request=wire(request),
+        store=store,
+        service="athena",
+        now=signed_at(request),
+        protocol="json",
+        region="us-east-1",
+    )
+    assert verified == creds
+    assert canonical_query_string(query="b=2&a=1", exclude=frozenset({"b"})) == "a=1"

@@ -765,3 +765,14 @@ def test_assume_role_needs_a_signature_and_is_journaled_with_its_signer(sts: Sts
         assert calls[0].params["RoleArn"] == sts.role.arn and calls[1].params["RoleArn"] == target.arn
     finally:
         sts.service.journal = None
+
+
+def test_the_service_is_called_by_parameter_names(sts: Sts) -> None:
+    """The constructor's store and roles may be named, the trusted issuers must be; so must ``now``."""
+    store = CredentialStore(clock=sts.clock)
+    service = StsService(store=store, roles=[sts.role], trusted_issuers=[sts.issuer.base_url])
+    params = {"RoleArn": sts.role.arn, "RoleSessionName": "direct", "WebIdentityToken": sts.mint()}
+    creds, claims = service.assume_role_with_web_identity(params=params, now=PAST)
+    assert claims["sub"] == "local-alice" and creds.expiration == datetime(2020, 3, 1, 13, 0, tzinfo=timezone.utc)
+    with pytest.raises(TypeError):
+        StsService(store, [sts.role], [sts.issuer.base_url])  # type: ignore[call-arg]
