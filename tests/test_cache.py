@@ -197,3 +197,35 @@ def test_racing_threads_spend_a_single_use_grant_once() -> None:
     for thread in threads:
         thread.join()
     assert calls == [1] and results == ["grant"] * 8
+
+
+class MonotonicClock:
+    """``time.monotonic`` for one test: the cache reads it for remembered results' deadlines."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 1000.0
+        monkeypatch.setattr(time, "monotonic", lambda: self.now)
+
+
+def test_a_result_lasts_exactly_its_lifetime(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = MonotonicClock(monkeypatch)
+    exchange = Exchange(lifetime=60)
+    cache.remembered("jti", exchange)
+    clock.now += 59.999
+    assert cache.remembered("jti", exchange) == "grant-1"
+    clock.now = 1060.0  # its lifetime is over at 60 s, not a moment later
+    assert cache.remembered("jti", exchange) == "grant-2"
+    half = Exchange(lifetime=0.5)
+    cache.remembered("short", half)
+    clock.now += 0.25
+    assert cache.remembered("short", half) == "grant-1", "a fraction of a second is a lifetime too"
+
+
+@pytest.mark.parametrize("lifetime", [0, -5], ids=["no-lifetime", "already-expired"])
+def test_a_result_not_kept_takes_no_room(lifetime: float) -> None:
+    """A result with no lifetime left is not stored at all: it never pushes a live one out of the bound."""
+    exchanges = {f"jti-{n}": Exchange(lifetime=60) for n in range(BOUND)}
+    for key, exchange in exchanges.items():
+        cache.remembered(key, exchange)
+    assert cache.remembered("spent", Exchange(lifetime=lifetime)) == "grant-1"
+    assert cache.remembered("jti-0", exchanges["jti-0"]) == "grant-1", "the oldest live result is still there"
