@@ -499,6 +499,42 @@ def test_duration_seconds_that_is_not_a_number(sts: Sts) -> None:
         400,
         "Invalid value for DurationSeconds: 3600s",
     )
+    long = "9" * 30 + "abcdefghij"  # the message quotes the first 32 characters of the value
+    refused(
+        sts.assume(sts.mint(), DurationSeconds=long),
+        "MalformedInput",
+        400,
+        f"Invalid value for DurationSeconds: {long[:32]}",
+    )
+
+
+def test_a_role_arn_of_20_characters_passes_validation(sts: Sts) -> None:
+    refused(sts.assume(sts.mint(), RoleArn="arn:aws:iam::1:role/"), "AccessDenied", 403)
+
+
+def test_blank_query_parameters_are_kept_and_judged(sts: Sts) -> None:
+    """``RoleSessionName=`` in a GET query is an empty value, not a missing one."""
+    form = {
+        "Action": "AssumeRoleWithWebIdentity",
+        "Version": "2011-06-15",
+        "RoleArn": sts.role.arn,
+        "RoleSessionName": "",
+        "WebIdentityToken": sts.mint(),
+    }
+    refused(
+        sts.post(form, method="GET"),
+        "ValidationError",
+        400,
+        "1 validation error detected: Value '' at 'roleSessionName' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 2",
+    )
+    refused(
+        sts.post(form),
+        "ValidationError",
+        400,
+        "1 validation error detected: Value '' at 'roleSessionName' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 2",
+    )
 
 
 def test_the_default_duration_is_one_hour(sts: Sts) -> None:
@@ -571,6 +607,9 @@ def test_injected_failures_come_in_order_then_stop(sts: Sts) -> None:
     sts.service.fail_next(3)
     sts.service.clear_failures()
     assert accepted(sts.assume(sts.mint()))
+    sts.service.fail_next()  # by default: one IDPCommunicationError
+    refused(sts.assume(sts.mint()), "IDPCommunicationError", 400, "The identity provider could not be reached")
+    assert accepted(sts.assume(sts.mint()))
 
 
 # -- the identity provider's keys: fetched from loopback only, refreshed on an unknown kid ------------------
@@ -638,8 +677,9 @@ def test_keys_are_fetched_once_and_again_for_a_new_kid(sts: Sts, idp: FakeIdp) -
 def test_only_rsa_signing_keys_count(sts: Sts, idp: FakeIdp) -> None:
     idp.serve_discovery()
     encryption = dict(idp.issuer.public_jwk(), use="enc")
+    other_use = dict(idp.issuer.public_jwk(), use="wrap")  # RFC 7517 allows other values: still not "sig"
     elliptic = {"kty": "EC", "kid": idp.issuer.kid, "crv": "P-256", "x": "AA", "y": "AA", "use": "sig"}
-    idp.documents["/keys"] = {"keys": [encryption, elliptic]}
+    idp.documents["/keys"] = {"keys": [encryption, other_use, elliptic]}
     reply = sts.assume(_mint(idp, sts))
     refused(reply, "InvalidIdentityToken", 400)
     assert reply.message.startswith("The web identity token that was passed could not be validated by AWS.")
@@ -708,10 +748,11 @@ def test_the_key_cache_itself_never_fetches_from_off_loopback() -> None:
         assert info.value.message == "The local STS only contacts loopback identity providers; refusing " + issuer
 
 
-def test_a_get_request_takes_its_parameters_from_the_query_only(sts: Sts) -> None:
-    """The query protocol by GET: a body, if any, is not read for parameters."""
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_only_a_post_body_carries_parameters(sts: Sts, method: str) -> None:
+    """The query protocol reads a form body only from a POST; another method's body is not read."""
     form = urlencode({"Action": "GetCallerIdentity", "Version": "2011-06-15"})
-    request = urllib.request.Request(sts.url + "/", data=form.encode(), method="GET")
+    request = urllib.request.Request(sts.url + "/", data=form.encode(), method=method)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             reply = Reply(response.status, response.read().decode())
