@@ -174,6 +174,7 @@ def test_the_stack_clock_judges_time_not_the_host_clock(sts: Sts) -> None:
 
 
 def test_not_before_is_inclusive(sts: Sts) -> None:
+    assert accepted(sts.assume(sts.mint(not_before=sts.clock.epoch - 60)))
     assert accepted(sts.assume(sts.mint(not_before=sts.clock.epoch)))
     early = sts.assume(sts.mint(not_before=sts.clock.epoch + 1))
     refused(
@@ -251,6 +252,8 @@ def test_only_rs256_is_accepted(sts: Sts) -> None:
         lambda data: hmac.new(public_pem, data, hashlib.sha256).digest(),
     )
     refused(sts.assume(confused), "InvalidIdentityToken", 400, "Unsupported token signing algorithm: HS256")
+    long_name = _token({"alg": "RS256-and-then-some", "kid": sts.issuer.kid}, _claims(sts))
+    refused(sts.assume(long_name), "InvalidIdentityToken", 400, "Unsupported token signing algorithm: RS256-and-then-s")
 
 
 def test_a_forged_signature_is_unverifiable(sts: Sts) -> None:
@@ -590,12 +593,12 @@ def test_the_response_document(sts: Sts) -> None:
     assert (issued.session_name, issued.subject, issued.role) == ("etl", "svc:etl", sts.role)
 
 
-def test_a_sub_second_lifetime_is_reported_with_milliseconds(sts: Sts) -> None:
-    sts.store.lifetime_override = 0.25
+@pytest.mark.parametrize(("lifetime", "shown"), [(0.25, "00.250"), (0.999, "00.999"), (1.5, "01.500")])
+def test_a_sub_second_lifetime_is_reported_with_milliseconds(sts: Sts, lifetime: float, shown: str) -> None:
+    sts.store.lifetime_override = lifetime
     reply = sts.assume(sts.mint())
-    assert (
-        reply.find("sts:AssumeRoleWithWebIdentityResult/sts:Credentials/sts:Expiration") == "2020-03-01T12:00:00.250Z"
-    )
+    expiration = reply.find("sts:AssumeRoleWithWebIdentityResult/sts:Credentials/sts:Expiration")
+    assert expiration == f"2020-03-01T12:00:{shown}Z"
 
 
 def test_injected_failures_come_in_order_then_stop(sts: Sts) -> None:
