@@ -59,16 +59,44 @@ MODULES: dict[str, list[str]] = {
         "tests/test_refresh.py",
         "tests/e2e/test_identity_and_refresh_edges.py::test_refresh_windows_follow_each_refresh_not_the_first",
     ],
-    "athena_jwt_dbapi/credentials/cache.py": ["tests/e2e/test_identity_and_refresh_edges.py"],
+    "athena_jwt_dbapi/credentials/cache.py": [
+        "tests/test_cache.py",
+        "tests/test_pep249.py::test_refusing_a_bad_parameter_does_not_load_the_aws_sdk",
+        "tests/e2e/test_identity_and_refresh_edges.py",
+    ],
     "athena_jwt_dbapi/credentials/jwt.py": [
+        "tests/test_jwt_provider.py",
         "tests/test_sts_request.py",
         "tests/test_token_source.py",
+        "tests/test_pep249.py::test_refusing_a_bad_parameter_does_not_load_the_aws_sdk",
+        "tests/test_readme.py::test_parameter_table_matches_the_catalogue",
+        "tests/e2e/test_jwt_sts_exchange.py",
+        "tests/e2e/test_literal_token_hint.py",
         "tests/e2e/test_identity_and_refresh_edges.py",
         "tests/e2e/test_connect_jwt.py",
     ],
-    "athena_jwt_dbapi/local/iam.py": ["tests/local/test_issuer_sts.py"],
-    "athena_jwt_dbapi/local/sts.py": ["tests/local/test_issuer_sts.py"],
-    "athena_jwt_dbapi/local/sigv4.py": ["tests/local/test_sigv4_s3.py", "tests/local/test_issuer_sts.py"],
+    "athena_jwt_dbapi/credentials/web_identity.py": [
+        "tests/test_jwt_provider.py",
+        "tests/test_sts_request.py",
+        "tests/test_token_source.py",
+        "tests/test_pep249.py::test_refusing_a_bad_parameter_does_not_load_the_aws_sdk",
+        "tests/test_readme.py::test_parameter_table_matches_the_catalogue",
+        "tests/e2e/test_jwt_sts_exchange.py",
+        "tests/e2e/test_literal_token_hint.py",
+        "tests/e2e/test_identity_and_refresh_edges.py",
+        "tests/e2e/test_connect_jwt.py",
+    ],
+    "athena_jwt_dbapi/local/iam.py": [
+        "tests/local/test_credential_store.py",
+        "tests/local/test_sts_checks.py",
+        "tests/local/test_issuer_sts.py",
+    ],
+    "athena_jwt_dbapi/local/sts.py": ["tests/local/test_sts_checks.py", "tests/local/test_issuer_sts.py"],
+    "athena_jwt_dbapi/local/sigv4.py": [
+        "tests/local/test_sigv4_checks.py",
+        "tests/local/test_sigv4_s3.py",
+        "tests/local/test_issuer_sts.py",
+    ],
 }
 
 

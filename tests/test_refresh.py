@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -42,10 +43,19 @@ class Fetcher:
 
 @pytest.mark.parametrize(
     ("lifetime", "advisory", "mandatory"),
-    [(900, 225, 150), (3600, 900, 600), (43200, 900, 600), (60, 15, 10), (0, 0, 0)],
+    [
+        (900, 225, 150),
+        (3600, 900, 600),
+        (43200, 900, 600),
+        (60, 15, 10),
+        (0, 0, 0),
+        (1000, 250, 1000 / 6),  # not whole quarters and sixths: the windows are not rounded down
+        (0.3, 0.075, 0.05),  # the local stack's sub-second credentials
+        (-60, 0, 0),  # credentials that arrive already expired (a skewed clock): no negative windows
+    ],
 )
 def test_windows_scale_with_lifetime(lifetime: float, advisory: float, mandatory: float) -> None:
-    assert refresh_windows(lifetime) == (advisory, mandatory)
+    assert refresh_windows(lifetime) == pytest.approx((advisory, mandatory), abs=1e-9)
 
 
 def test_a_900_second_session_is_not_refreshed_on_every_request() -> None:
@@ -150,3 +160,57 @@ def test_guard_botocore_keeps_the_windows_where_its_public_arguments_put_them() 
     clock.now += timedelta(seconds=750)
     assert credentials.refresh_needed() is True
     assert credentials.refresh_needed(credentials._mandatory_refresh_timeout) is True
+
+
+@pytest.mark.parametrize(
+    "expiry",
+    ["2026-01-01T02:15:00+02:00", "2025-12-31T19:15:00-05:00", "2026-01-01T00:15:00Z", "2026-01-01T00:15:00"],
+    ids=["east-of-utc", "west-of-utc", "zulu", "naive-is-utc"],
+)
+def test_an_expiry_in_any_offset_is_the_same_instant(expiry: str) -> None:
+    """STS says Z, a custom fetch may give any offset (or none, meaning UTC): all four are 00:15 UTC, so the
+    credentials live 900 s and refresh only in their 225 s advisory window (a misread offset would make them
+    live hours, or be already expired)."""
+    clock = Clock()
+    calls: list[int] = []
+
+    def fetch() -> Metadata:
+        calls.append(1)
+        return {"access_key": f"ASIA{len(calls)}", "secret_key": "s" * 40, "token": "t" * 40, "expiry_time": expiry}
+
+    credentials = ScaledRefreshableCredentials(fetch, method="test", clock=clock)
+    assert "lifetime=900s" in repr(credentials)
+    clock.now += timedelta(seconds=900 - 226)
+    credentials.get_frozen_credentials()
+    assert len(calls) == 1
+    assert credentials.refresh_needed() is False
+    clock.now += timedelta(seconds=2)  # 224 s left
+    assert credentials.refresh_needed() is True
+
+
+def test_repr_of_credentials_whose_first_fetch_failed() -> None:
+    """Tracebacks that show locals (pytest -l, error reporters) call the repr of the half-built credentials
+    in ``__init__``'s frame: it works and claims no method and no lifetime yet."""
+
+    def refuse() -> Metadata:
+        raise RuntimeError("STS said no")
+
+    with pytest.raises(RuntimeError, match="STS said no") as info:
+        ScaledRefreshableCredentials(refuse, method="test", clock=Clock())
+    shown = [
+        repr(frame.f_locals["self"])
+        for frame, _ in traceback.walk_tb(info.value.__traceback__)
+        if isinstance(frame.f_locals.get("self"), ScaledRefreshableCredentials)
+    ]
+    assert shown and set(shown) == {"<ScaledRefreshableCredentials method=None lifetime=0s>"}
+    never_initialised = ScaledRefreshableCredentials.__new__(ScaledRefreshableCredentials)
+    assert repr(never_initialised) == "<ScaledRefreshableCredentials method=None lifetime=0s>"
+
+
+def test_the_constructor_takes_its_arguments_by_name() -> None:
+    """``fetch`` may be named; ``method`` and ``clock`` must be (botocore's own positional order differs)."""
+    clock = Clock()
+    credentials = ScaledRefreshableCredentials(fetch=Fetcher(clock, 900), method="named", clock=clock)
+    assert credentials.method == "named"
+    with pytest.raises(TypeError):
+        ScaledRefreshableCredentials(Fetcher(clock, 900), "positional")  # type: ignore[call-arg]
