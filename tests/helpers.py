@@ -20,3 +20,13 @@ def unsigned_jwt(**claims: Any) -> str:
     body.setdefault("exp", int(time.time()) + 3600)
     body.update(claims)
     return f"{_segment({'alg': 'RS256', 'typ': 'JWT'})}.{_segment(body)}.c2lnbmF0dXJlLXZhbHVl"
+
+
+#: The smallest valid JWT-provider configuration (resolving it makes no network call).
+JWT_PARAMETERS: dict[str, Any] = {
+    "CredentialsProvider": "JWT",
+    "JwtWebIdentityToken": unsigned_jwt(),
+    "JwtRoleArn": ROLE_ARN,
+    "JwtRoleSessionName": "tests",
+    "Region": "us-east-1",
+}

@@ -19,15 +19,9 @@ from athena_jwt_dbapi import (
 )
 from athena_jwt_dbapi.redaction import REDACTED, redact
 
-from .helpers import ROLE_ARN, unsigned_jwt
+from .helpers import JWT_PARAMETERS
 
-JWT = {
-    "CredentialsProvider": "JWT",
-    "JwtWebIdentityToken": unsigned_jwt(),
-    "JwtRoleArn": ROLE_ARN,
-    "JwtRoleSessionName": "tests",
-    "Region": "us-east-1",
-}
+JWT = JWT_PARAMETERS
 
 
 def resolved(dsn: str | None = None, **kwargs: Any) -> Any:

@@ -13,15 +13,9 @@ from athena_jwt_dbapi import ParameterError, ParameterNotAppliedWarning, resolve
 from athena_jwt_dbapi.parameters.rules import cursor_kwargs, polling
 from athena_jwt_dbapi.polling import PollSchedule
 
-from .helpers import ROLE_ARN, unsigned_jwt
+from .helpers import JWT_PARAMETERS
 
-JWT = {
-    "CredentialsProvider": "JWT",
-    "JwtWebIdentityToken": unsigned_jwt(),
-    "JwtRoleArn": ROLE_ARN,
-    "JwtRoleSessionName": "tests",
-    "Region": "us-east-1",
-}
+JWT = JWT_PARAMETERS
 
 
 @contextmanager

@@ -11,15 +11,9 @@ import pytest
 from athena_jwt_dbapi import Alias, Parameter, ParameterError, resolve_parameters
 from athena_jwt_dbapi.parameters.spec import ENDPOINT, endpoint
 
-from .helpers import ROLE_ARN, unsigned_jwt
+from .helpers import JWT_PARAMETERS
 
-JWT = {
-    "CredentialsProvider": "JWT",
-    "JwtWebIdentityToken": unsigned_jwt(),
-    "JwtRoleArn": ROLE_ARN,
-    "JwtRoleSessionName": "tests",
-    "Region": "us-east-1",
-}
+JWT = JWT_PARAMETERS
 
 
 def resolved(**kwargs: Any) -> Any:

@@ -29,7 +29,7 @@ from athena_jwt_dbapi.local.sts import (
     MIN_DURATION,
     SESSION_NAME_PATTERN,
     STS_NAMESPACE,
-    iso8601,
+    credentials_xml,
 )
 
 #: What a context provider does with an assertion: the identity it carries, or a ServiceError.
@@ -151,12 +151,7 @@ def assume_role_xml(creds: IssuedCredentials, request_id: str) -> str:
         f"      <AssumedRoleId>{e(creds.assumed_role_id)}</AssumedRoleId>\n"
         f"      <Arn>{e(creds.assumed_role_arn)}</Arn>\n"
         "    </AssumedRoleUser>\n"
-        "    <Credentials>\n"
-        f"      <AccessKeyId>{e(creds.access_key_id)}</AccessKeyId>\n"
-        f"      <SecretAccessKey>{e(creds.secret_access_key)}</SecretAccessKey>\n"
-        f"      <SessionToken>{e(creds.session_token)}</SessionToken>\n"
-        f"      <Expiration>{iso8601(creds.expiration)}</Expiration>\n"
-        "    </Credentials>\n"
+        f"{credentials_xml(creds)}"
         "  </AssumeRoleResult>\n"
         "  <ResponseMetadata>\n"
         f"    <RequestId>{request_id}</RequestId>\n"

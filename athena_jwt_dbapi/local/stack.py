@@ -272,38 +272,37 @@ class LocalAthena:
             return self._tip_parameters(token, overrides)
         if provider.upper() != "JWT":
             raise ValueError(f"connect_parameters() knows the providers JWT and JWT_TIP, not {provider!r}")
+        return self._with_stack_parameters(
+            {"CredentialsProvider": "JWT", "JwtRoleArn": self.role_arn}, token, overrides
+        )
+
+    def _with_stack_parameters(
+        self, provider_parameters: dict[str, Any], token: str | None, overrides: dict[str, Any]
+    ) -> dict[str, Any]:
+        """What every provider needs to reach this stack, the provider's own, then the caller's overrides."""
         parameters: dict[str, Any] = {
-            "CredentialsProvider": "JWT",
+            **provider_parameters,
             "JwtWebIdentityToken": token if token is not None else self.mint_token(),
-            "JwtRoleArn": self.role_arn,
             "JwtRoleSessionName": DEFAULT_SESSION_NAME,
             "Region": self.region,
             "OutputLocation": self.output_location,
             "AthenaEndpoint": self.athena_endpoint,
             "StsEndpoint": self.sts_endpoint,
             "S3Endpoint": self.s3_endpoint,
+            **overrides,
         }
-        parameters.update(overrides)
         return {k: v for k, v in parameters.items() if v is not None}
 
     def _tip_parameters(self, token: str | None, overrides: dict[str, Any]) -> dict[str, Any]:
         tip = self.trusted_identity_propagation()
-        parameters: dict[str, Any] = {
+        provider_parameters = {
             "CredentialsProvider": "JWT_TIP",
-            "JwtWebIdentityToken": token if token is not None else self.mint_token(),
             "WorkGroupArn": tip.workgroup_arn,
             "ApplicationRoleArn": tip.application_role_arn,
-            "JwtRoleSessionName": DEFAULT_SESSION_NAME,
-            "Region": self.region,
-            "OutputLocation": self.output_location,
-            "AthenaEndpoint": self.athena_endpoint,
-            "StsEndpoint": self.sts_endpoint,
-            "S3Endpoint": self.s3_endpoint,
             "SsoOidcEndpoint": self.sso_oidc_endpoint,
             "SsoAdminEndpoint": self.sso_admin_endpoint,
         }
-        parameters.update(overrides)
-        return {k: v for k, v in parameters.items() if v is not None}
+        return self._with_stack_parameters(provider_parameters, token, overrides)
 
     def jdbc_url(self, token: str | None = None, *, provider: str = "JWT", **overrides: Any) -> str:
         """The same parameters as a JDBC URL (a token file or callable cannot go in a URL)."""

@@ -418,6 +418,19 @@ def _provider_arn(role: Role, issuer: str) -> str:
     return f"arn:aws:iam::{role.account_id}:oidc-provider/{parts.netloc}{parts.path}".rstrip("/")
 
 
+def credentials_xml(creds: IssuedCredentials) -> str:
+    """The ``<Credentials>`` element both AssumeRole responses carry, indented for their result element."""
+    e = escape
+    return (
+        "    <Credentials>\n"
+        f"      <AccessKeyId>{e(creds.access_key_id)}</AccessKeyId>\n"
+        f"      <SecretAccessKey>{e(creds.secret_access_key)}</SecretAccessKey>\n"
+        f"      <SessionToken>{e(creds.session_token)}</SessionToken>\n"
+        f"      <Expiration>{iso8601(creds.expiration)}</Expiration>\n"
+        "    </Credentials>\n"
+    )
+
+
 def _assume_role_xml(creds: IssuedCredentials, claims: Mapping[str, Any], request_id: str) -> str:
     aud = claims.get("aud")
     audience = aud if isinstance(aud, str) else next((a for a in (aud or []) if a in creds.role.allowed_audiences), "")
@@ -425,12 +438,7 @@ def _assume_role_xml(creds: IssuedCredentials, claims: Mapping[str, Any], reques
     return (
         f'<AssumeRoleWithWebIdentityResponse xmlns="{STS_NAMESPACE}">\n'
         "  <AssumeRoleWithWebIdentityResult>\n"
-        "    <Credentials>\n"
-        f"      <AccessKeyId>{e(creds.access_key_id)}</AccessKeyId>\n"
-        f"      <SecretAccessKey>{e(creds.secret_access_key)}</SecretAccessKey>\n"
-        f"      <SessionToken>{e(creds.session_token)}</SessionToken>\n"
-        f"      <Expiration>{iso8601(creds.expiration)}</Expiration>\n"
-        "    </Credentials>\n"
+        f"{credentials_xml(creds)}"
         f"    <SubjectFromWebIdentityToken>{e(creds.subject)}</SubjectFromWebIdentityToken>\n"
         "    <AssumedRoleUser>\n"
         f"      <Arn>{e(creds.assumed_role_arn)}</Arn>\n"
