@@ -18,8 +18,8 @@ poll interval and the same stack:
 * polling (issue 7): GetQueryExecution calls for a 30 s query with the defaults, and the time from a
   0.2 s query finishing to ``execute()`` returning.
 
-Ratios are ours / PyAthena (time): below 1.0 means faster. Runs alternate between the two (ABBA) so that
-drift hits both; each figure is a median.
+Ratios are ours / PyAthena (time): below 1.0 means faster. Runs alternate between the two (ABBA; the
+throughput cases round-robin) so that drift hits both; each figure is a median.
 """
 
 from __future__ import annotations
@@ -253,9 +253,12 @@ def bench_throughput(stack: Stack, rows: int, repeat: int) -> dict[str, Any]:
         ):
             cases.append((name, _plain_run(plain, cursor_class, fetch, query, rows, plain_s3)))
         for name, run in cases:
-            log(f"{rows:,} rows: {name}")
+            log(f"{rows:,} rows: {name} (warm-up)")
             run()  # warm-up: first imports (pyarrow, pandas) and first-call caches are not what is measured
-            figures[name] = [run() for _ in range(repeat)]
+        for index in range(repeat):  # round-robin, so that drift on the machine hits every case alike
+            log(f"{rows:,} rows: round {index + 1} of {repeat}")
+            for name, run in cases:
+                figures.setdefault(name, []).append(run())
         log(f"{rows:,} rows: GetQueryResults pages (ours, and plain PyAthena's default cursor), once each")
         figures["ours: ResultFetcher=GetQueryResults"] = [timed(api, None, fetch_rows, query, rows)]
         figures["PyAthena: Cursor (GetQueryResults)"] = [timed(plain, None, fetch_rows, query, rows)]
@@ -454,7 +457,7 @@ def report(figures: dict[str, Any], command: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="20k/100k rows, a 5 s long query, fewer repeats")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per S3-reading case (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per S3-reading case (default 5)")
     parser.add_argument("--json", metavar="PATH", help="also write the raw numbers here")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
