@@ -38,6 +38,19 @@ PYTEST = f"{shlex.quote(sys.executable)} -m pytest -x -q -p no:cacheprovider --n
 _BESIDE = Path(sys.executable).with_name("cosmic-ray")
 COSMIC_RAY = str(_BESIDE) if _BESIDE.exists() else "cosmic-ray"
 
+#: The JWT provider and the web-identity exchange it shares with JWT_TIP are exercised by the same tests.
+_JWT_EXCHANGE_TESTS = [
+        "tests/test_jwt_provider.py",
+        "tests/test_sts_request.py",
+        "tests/test_token_source.py",
+        "tests/test_pep249.py::test_refusing_a_bad_parameter_does_not_load_the_aws_sdk",
+        "tests/test_readme.py::test_parameter_table_matches_the_catalogue",
+        "tests/e2e/test_jwt_sts_exchange.py",
+        "tests/e2e/test_literal_token_hint.py",
+        "tests/e2e/test_identity_and_refresh_edges.py",
+        "tests/e2e/test_connect_jwt.py",
+    ]
+
 #: Module → the tests that exercise it, fastest first. Keep each selection to a minute or less.
 MODULES: dict[str, list[str]] = {
     "athena_jwt_dbapi/redaction.py": ["tests/test_redaction.py", "tests/test_token_source.py"],
@@ -64,27 +77,12 @@ MODULES: dict[str, list[str]] = {
         "tests/test_pep249.py::test_refusing_a_bad_parameter_does_not_load_the_aws_sdk",
         "tests/e2e/test_identity_and_refresh_edges.py",
     ],
-    "athena_jwt_dbapi/credentials/jwt.py": [
-        "tests/test_jwt_provider.py",
-        "tests/test_sts_request.py",
-        "tests/test_token_source.py",
-        "tests/test_pep249.py::test_refusing_a_bad_parameter_does_not_load_the_aws_sdk",
+    "athena_jwt_dbapi/credentials/jwt.py": _JWT_EXCHANGE_TESTS,
+    "athena_jwt_dbapi/credentials/web_identity.py": _JWT_EXCHANGE_TESTS,
+    "athena_jwt_dbapi/credentials/jwt_tip.py": [
         "tests/test_readme.py::test_parameter_table_matches_the_catalogue",
-        "tests/e2e/test_jwt_sts_exchange.py",
-        "tests/e2e/test_literal_token_hint.py",
-        "tests/e2e/test_identity_and_refresh_edges.py",
-        "tests/e2e/test_connect_jwt.py",
-    ],
-    "athena_jwt_dbapi/credentials/web_identity.py": [
-        "tests/test_jwt_provider.py",
-        "tests/test_sts_request.py",
-        "tests/test_token_source.py",
-        "tests/test_pep249.py::test_refusing_a_bad_parameter_does_not_load_the_aws_sdk",
-        "tests/test_readme.py::test_parameter_table_matches_the_catalogue",
-        "tests/e2e/test_jwt_sts_exchange.py",
-        "tests/e2e/test_literal_token_hint.py",
-        "tests/e2e/test_identity_and_refresh_edges.py",
-        "tests/e2e/test_connect_jwt.py",
+        "tests/e2e/test_hostile_input.py::test_jwt_tip_frames_show_no_secret_of_the_chain",
+        "tests/e2e/test_connect_jwt_tip.py",
     ],
     "athena_jwt_dbapi/local/iam.py": [
         "tests/local/test_credential_store.py",
