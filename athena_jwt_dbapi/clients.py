@@ -47,11 +47,11 @@ def endpoint_url(settings: Mapping[str, Any], service: str) -> str | None:
     return normalize_endpoint(value) if value else None
 
 
-def endpoint_host(settings: Mapping[str, Any], service: str, region: str | None) -> str:
+def endpoint_host(settings: Mapping[str, Any], service: str, region: str) -> str:
     url = endpoint_url(settings, service)
     if url:
         return urlsplit(url).hostname or ""
-    return _DEFAULT_HOST.get(service, "{region}").format(region=region or "us-east-1")
+    return _DEFAULT_HOST.get(service, "{region}").format(region=region)
 
 
 def _proxy_url(settings: Mapping[str, Any]) -> str | None:
@@ -80,7 +80,7 @@ def is_proxy_exempt(settings: Mapping[str, Any], host: str) -> bool:
     return any(fnmatch.fnmatch(host.lower(), p) or host.lower().endswith("." + p) for p in patterns)
 
 
-def client_config(settings: Mapping[str, Any], service: str, region: str | None, base: Config | None = None) -> Config:
+def client_config(settings: Mapping[str, Any], service: str, region: str, base: Config | None = None) -> Config:
     """The botocore Config for one service's client, merged over the user's own ``config`` if any.
 
     The user agent names PyAthena too, as PyAthena's own clients do (so it need not add itself).

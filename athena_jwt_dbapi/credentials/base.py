@@ -32,7 +32,7 @@ class ProviderContext:
     that service should use; ``arguments`` are the ``CredentialsProviderArguments`` strings.
     """
 
-    region: str | None
+    region: str
     endpoint_url: Callable[[str], str | None]
     client_config: Callable[[str], Config]
     arguments: tuple[str, ...] = field(default=())

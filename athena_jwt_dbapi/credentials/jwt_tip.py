@@ -193,7 +193,7 @@ class JwtTipCredentialsProvider(WebIdentityProvider):
         self.token_source = token_source_from(settings)
         self.session_name = session_name_from(settings, self.token_source)
         self.duration: int = settings["RoleSessionDuration"]
-        self.region: str = context.region or workgroup_region
+        self.region = context.region
         self.exchange = WebIdentityExchange(
             self.application_role_arn, self.session_name, self.duration, self.token_source, context
         )

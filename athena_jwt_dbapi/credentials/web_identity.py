@@ -155,7 +155,7 @@ class WebIdentityExchange:
     def client(self) -> BaseClient:
         with self._client_lock:
             if self._client is None:
-                self._client = aws.unsigned_client("sts", self.region or "us-east-1", self.endpoint, self._config)
+                self._client = aws.unsigned_client("sts", self.region, self.endpoint, self._config)
             return self._client
 
     def _call(self, token: Secret) -> dict[str, Any]:
