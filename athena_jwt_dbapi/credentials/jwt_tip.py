@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import aws
 from ..errors import CredentialsError, ParameterError
 from ..parameters.spec import Parameter, all_of, length, pattern
-from ..redaction import Secret, redact, register_secret
-from . import cache
+from ..redaction import Secret, register_secret
+from . import aws_errors, cache
 from .base import ProviderContext
 from .token_source import jwt_claims, token_source_from
 from .web_identity import (
@@ -341,23 +341,12 @@ class JwtTipCredentialsProvider(WebIdentityProvider):
     @staticmethod
     def _call(step: str, role_arn: str, call: Callable[[], T], *, invalid_grant_hint: str = "") -> T:
         """``call()``, with AWS's refusals and network failures as a CredentialsError naming ``step``."""
-        from botocore.exceptions import BotoCoreError, ClientError
-        from botocore.parsers import ResponseParserError
 
-        try:
+        def hint(code: str) -> str:
+            return invalid_grant_hint if code == "InvalidGrantException" else ""
+
+        with aws_errors.reported(step, role_arn, hint=hint):
             return call()
-        except ClientError as error:
-            details = error.response.get("Error", {})
-            code = details.get("Code") or "Unknown"
-            message = details.get("Message") or error.response.get("error_description") or ""
-            hint = invalid_grant_hint if code == "InvalidGrantException" else ""
-            raise CredentialsError(
-                f"{step} was refused: {code}: {redact(str(message))}{hint}", code=code, role_arn=role_arn
-            ) from None
-        except (BotoCoreError, ResponseParserError) as error:
-            raise CredentialsError(
-                f"{step} failed: {redact(str(error))}", code=type(error).__name__, role_arn=role_arn
-            ) from None
 
     # --- the provider contract -----------------------------------------------------------------------
 

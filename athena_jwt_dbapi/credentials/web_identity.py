@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import aws
-from ..errors import CredentialsError, ParameterError
+from ..errors import ParameterError
 from ..parameters.spec import CALLABLE, Alias, Parameter, all_of, length, pattern
-from ..redaction import Secret, redact
-from . import cache
+from ..redaction import Secret
+from . import aws_errors, cache
 from .base import CredentialsProvider
 from .token_source import ENVIRONMENT_TOKEN_FILE, TokenSource, token_source_from
 
@@ -173,11 +173,14 @@ class WebIdentityExchange:
 
         ``token`` is a token just read from the source; without it the source is read now.
         """
-        from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
-        from botocore.parsers import ResponseParserError
+        from botocore.exceptions import ClientError
+
+        def hint(code: str) -> str:  # only expiry needs renewal
+            renewable = self.token_source.renewable
+            return " " + LITERAL_TOKEN_HINT if code == "ExpiredTokenException" and not renewable else ""
 
         token = token if token is not None else self.token_source.read()
-        try:
+        with aws_errors.reported(f"STS AssumeRoleWithWebIdentity into role {self.role_arn}", self.role_arn, hint=hint):
             try:
                 response = self._call(token)
             except ClientError as error:
@@ -189,30 +192,6 @@ class WebIdentityExchange:
                     raise
                 token = fresh
                 response = self._call(token)
-        except ClientError as error:
-            details = error.response.get("Error", {})
-            code = details.get("Code", "Unknown")
-            hint = ""
-            if code == "ExpiredTokenException" and not self.token_source.renewable:  # only expiry needs renewal
-                hint = " " + LITERAL_TOKEN_HINT
-            raise CredentialsError(
-                f"STS refused AssumeRoleWithWebIdentity for role {self.role_arn}: {code}: "
-                f"{redact(str(details.get('Message', '')))}{hint}",
-                code=code,
-                role_arn=self.role_arn,
-            ) from None
-        except ParamValidationError as error:
-            raise CredentialsError(
-                f"AssumeRoleWithWebIdentity for role {self.role_arn} was not sent: {redact(str(error))}",
-                code="ParamValidationError",
-                role_arn=self.role_arn,
-            ) from None
-        except (BotoCoreError, ResponseParserError) as error:
-            raise CredentialsError(
-                f"Could not call STS for role {self.role_arn}: {redact(str(error))}",
-                code=type(error).__name__,
-                role_arn=self.role_arn,
-            ) from None
         return credentials_metadata(response["Credentials"]), token
 
     def __repr__(self) -> str:

@@ -262,7 +262,8 @@ def test_unreachable_sts_fails_at_connect(local_athena: LocalAthena) -> None:
     with socket.socket() as refusing:
         refusing.bind(("127.0.0.1", 0))
         port = refusing.getsockname()[1]
-        with pytest.raises(db.CredentialsError, match="Could not call STS") as info:
+        failed = r"^STS AssumeRoleWithWebIdentity into role \S+ failed: Could not connect"
+        with pytest.raises(db.CredentialsError, match=failed) as info:
             db.connect(**local_athena.connect_parameters(StsEndpoint=f"http://127.0.0.1:{port}"), NumRetries=0)
     assert info.value.code == "EndpointConnectionError"
 

@@ -277,7 +277,7 @@ def test_a_refused_web_identity(local_athena: LocalAthena, tip: TrustedIdentityP
     with pytest.raises(db.CredentialsError) as info:
         db.connect(**tip_parameters(local_athena, local_athena.issuer.mint_forged_token()))
     assert info.value.code == "InvalidIdentityToken" and info.value.role_arn == tip.application_role_arn
-    assert str(info.value).startswith(f"STS refused AssumeRoleWithWebIdentity for role {tip.application_role_arn}")
+    assert str(info.value).startswith(f"STS AssumeRoleWithWebIdentity into role {tip.application_role_arn} was refused")
 
 
 def test_a_workgroup_without_the_tag(local_athena: LocalAthena) -> None:

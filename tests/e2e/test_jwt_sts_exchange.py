@@ -80,7 +80,7 @@ def test_what_a_refusal_says(local_athena: LocalAthena) -> None:
     with pytest.raises(db.CredentialsError) as info:
         db.connect(**local_athena.connect_parameters(token), ConnectionTest=False)
     assert str(info.value) == (
-        f"STS refused AssumeRoleWithWebIdentity for role {local_athena.role_arn}: InvalidIdentityToken: "
+        f"STS AssumeRoleWithWebIdentity into role {local_athena.role_arn} was refused: InvalidIdentityToken: "
         "Incorrect token audience"
     )
     assert (info.value.code, info.value.role_arn) == ("InvalidIdentityToken", local_athena.role_arn)
@@ -92,7 +92,7 @@ def test_an_expired_token_from_a_renewable_source_gets_no_literal_hint(local_ath
     with pytest.raises(db.CredentialsError) as info:
         connect_with(local_athena, JwtWebIdentityTokenCallable=Tokens(local_athena))
     assert str(info.value) == (
-        f"STS refused AssumeRoleWithWebIdentity for role {local_athena.role_arn}: ExpiredTokenException: "
+        f"STS AssumeRoleWithWebIdentity into role {local_athena.role_arn} was refused: ExpiredTokenException: "
         "Token expired: current date/time is later than the token's exp claim"
     )
 
