@@ -63,8 +63,9 @@ class _SecretRegistry:
     """The secret values this process has seen lately, longest first so no secret is half-masked.
 
     Bounded: a long-lived process refreshes credentials for days (and a JWT_TIP server does so per user), so
-    the oldest values are forgotten past :data:`MAX_SECRETS` — by then their credentials have long expired,
-    and the patterns still mask every field named like a secret.
+    the least recently registered values are forgotten past :data:`MAX_SECRETS` — by then their credentials
+    have long expired (a value still in use is registered again at each read, which makes it the newest), and
+    the patterns still mask every field named like a secret.
     """
 
     def __init__(self, limit: int) -> None:
@@ -79,11 +80,12 @@ class _SecretRegistry:
             return
         forms = (value, quote(value, safe=""))
         with self._lock:
-            if all(form in self._values for form in forms):
-                return
-            for form in forms:
+            known = all(form in self._values for form in forms)
+            for form in forms:  # the newest now, known or not: a value still in use is never the oldest
                 self._values.pop(form, None)
                 self._values[form] = None
+            if known:
+                return  # the same values: the longest-first order stands
             while len(self._values) > self._limit:
                 del self._values[next(iter(self._values))]
             self._ordered = tuple(sorted(self._values, key=len, reverse=True))

@@ -166,3 +166,35 @@ def test_loggers_created_later_and_the_last_resort_handler() -> None:
     env = {**os.environ, "PYTHONPATH": package_root}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert result.stderr == f"opening s3://bucket/key?token={REDACTED}\n"
+
+
+def test_the_newest_4096_secret_values_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bound the README states: the 4,096 newest values (and URL-encoded forms) are masked; the oldest goes.
+
+    The test runs on a registry of its own, so the secrets other tests registered stay registered.
+    """
+    from athena_jwt_dbapi import redaction
+
+    monkeypatch.setattr(redaction, "_registry", redaction._SecretRegistry(redaction.MAX_SECRETS))
+    first = "oldest-secret-value"
+    register_secret(first)
+    for index in range(4095):
+        register_secret(f"filler-{index:05d}")
+    assert redact(f"key={first}") == f"key={REDACTED}"
+
+    register_secret("one-more-secret")
+    assert redact(f"key={first}") == f"key={first}"
+    assert redact("key=filler-00000 key=one-more-secret") == f"key={REDACTED} key={REDACTED}"
+
+
+def test_a_secret_registered_again_is_the_newest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value still in use (a static token read at every refresh) is never the one forgotten."""
+    from athena_jwt_dbapi import redaction
+
+    monkeypatch.setattr(redaction, "_registry", redaction._SecretRegistry(3))
+    for value in ("static-token", "refresh-one", "refresh-two"):
+        register_secret(value)
+    register_secret("static-token")
+    register_secret("refresh-three")
+    shown = redact("static-token refresh-one refresh-two refresh-three")
+    assert shown == f"{REDACTED} refresh-one {REDACTED} {REDACTED}"
