@@ -410,6 +410,7 @@ WORKGROUP_ARN = "arn:aws:athena:us-east-1:123456789012:workgroup/identity-center
         ({"RoleSessionDuration": 7200}, "RoleSessionDuration", "It must be at most 3600: the access role is assumed"),
         ({"WorkGroup": "primary"}, "WorkGroup", "is not the workgroup WorkGroupArn names (identity-center)"),
         ({"Region": "eu-west-1"}, "Region", "is not the region of WorkGroupArn (us-east-1)"),
+        ({"Region": "us-west-2"}, "Region", "is not the region of WorkGroupArn (us-east-1)"),
         (
             {"AccessRoleArn": "arn:aws-cn:iam::123456789012:role/access"},
             "AccessRoleArn",
@@ -434,6 +435,113 @@ def test_region_follows_the_workgroup_arn(local_athena: LocalAthena, tip: Truste
     assert (resolved.region, resolved.settings["WorkGroup"]) == ("us-east-1", tip.workgroup)
     assert resolved.endpoint_url("sso-oidc") == local_athena.sso_oidc_endpoint
     assert resolved.endpoint_url("sso-admin") == local_athena.sso_admin_endpoint
+
+
+# --- remembered identity contexts, at their edges ------------------------------------------------------------
+
+
+class MonotonicClock:
+    """``time.monotonic`` pinned for one test: remembered contexts' deadlines are read from it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 1000.0
+        monkeypatch.setattr(time, "monotonic", lambda: self.now)
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "remembered"),
+    [(3600, 3540.0), (200, 150.0), (1, 0.75)],
+    ids=["a-minute-early", "a-quarter-early", "one-second"],
+)
+def test_an_identity_context_is_remembered_a_little_less_than_it_lives(
+    local_athena: LocalAthena,
+    tip: TrustedIdentityPropagation,
+    monkeypatch: pytest.MonkeyPatch,
+    lifetime: int,
+    remembered: float,
+) -> None:
+    """Identity Center's expiresIn, less a minute or a quarter of it (whichever is less): the next chain within
+    that time reuses the context, the first one after it exchanges the token again."""
+    clock = MonotonicClock(monkeypatch)
+    local_athena.identity_center.token_lifetime = lifetime
+    provider = db.resolve_parameters(**tip_parameters(local_athena, local_athena.mint_token(jti=None))).provider
+    mark = local_athena.journal.mark()
+    provider.fetch()
+    clock.now += remembered - 0.001
+    provider.fetch()
+    assert exchanges(local_athena, mark) == 1
+    clock.now = 1000.0 + remembered
+    provider.fetch()
+    assert exchanges(local_athena, mark) == 2
+
+
+def test_only_a_refused_context_is_exchanged_again(local_athena: LocalAthena, tip: TrustedIdentityPropagation) -> None:
+    """A remembered context that STS refuses for another reason fails the chain as it is: exchanging the token
+    again could not help, and would spend a single-use token."""
+    from athena_jwt_dbapi.local.errors import ServiceError
+    from athena_jwt_dbapi.local.identity_center import IDENTITY_CENTER_CONTEXT_PROVIDER
+
+    def refuse(assertion: str, now: Any) -> str:
+        raise ServiceError("ValidationError", "The context provider is unavailable.", 400)
+
+    provider = db.resolve_parameters(**tip_parameters(local_athena, local_athena.mint_token(jti=None))).provider
+    provider.fetch()
+    mark = local_athena.journal.mark()
+    local_athena.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, refuse)
+    try:
+        with pytest.raises(db.CredentialsError) as info:
+            provider.fetch()
+    finally:
+        original = local_athena.identity_center.verify_context
+        local_athena.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, original)
+    assert info.value.code == "ValidationError"
+    assert exchanges(local_athena, mark) == 0
+    assert [op for op in local_athena.journal.operations(mark) if op == ASSUME] == [ASSUME]
+
+
+def test_a_remembered_context_the_access_role_refuses_is_not_exchanged_again(
+    local_athena: LocalAthena, tip: TrustedIdentityPropagation
+) -> None:
+    provider = db.resolve_parameters(**tip_parameters(local_athena, local_athena.mint_token(jti=None))).provider
+    provider.fetch()
+    trusting = next(role for role in local_athena.sts.roles() if role.arn == tip.access_role_arn)
+    local_athena.sts.add_role(Role(trusting.name, max_session_duration=43200))  # trusts nobody now
+    mark = local_athena.journal.mark()
+    try:
+        with pytest.raises(db.CredentialsError) as info:
+            provider.fetch()
+    finally:
+        local_athena.sts.add_role(trusting)
+    assert info.value.code == "AccessDenied" and exchanges(local_athena, mark) == 0
+
+
+def test_an_exchange_refused_for_another_reason_gets_no_jwt_hint(
+    local_athena: LocalAthena, tip: TrustedIdentityPropagation
+) -> None:
+    """The hint about issuers, audiences and spent jti belongs to InvalidGrantException only."""
+    unknown = tip.application_arn.rsplit("/", 1)[0] + "/apl-0000000000000000"
+    with pytest.raises(db.CredentialsError) as info:
+        db.connect(
+            **tip_parameters(local_athena, CustomerIdcApplicationArn=unknown, AccessRoleArn=tip.access_role_arn),
+            ConnectionTest=False,
+        )
+    assert info.value.code == "InvalidClientException"
+    assert str(info.value).endswith("was refused: InvalidClientException: Invalid client: no such application.")
+
+
+def test_a_long_bad_tag_is_quoted_cut_at_200_characters(local_athena: LocalAthena) -> None:
+    setup = local_athena.trusted_identity_propagation("long-tag")
+    value = "x" * 300
+    local_athena.workgroup_identity.tag_workgroup(setup.workgroup, {DRIVER_TAG: value})
+    parameters = tip_parameters(
+        local_athena, WorkGroupArn=setup.workgroup_arn, ApplicationRoleArn=setup.application_role_arn
+    )
+    try:
+        with pytest.raises(db.CredentialsError) as info:
+            db.connect(**parameters)
+    finally:
+        local_athena.workgroup_identity.tag_workgroup(setup.workgroup, {DRIVER_TAG: setup.application_arn})
+    assert f"({value[:200]!r}) does not name" in str(info.value)
 
 
 # --- SQLAlchemy ------------------------------------------------------------------------------------------------
