@@ -81,6 +81,7 @@ MODULES: dict[str, list[str]] = {
     "athena_jwt_dbapi/credentials/web_identity.py": _JWT_EXCHANGE_TESTS,
     "athena_jwt_dbapi/credentials/aws_errors.py": ["tests/test_aws_errors.py", *_JWT_EXCHANGE_TESTS],
     "athena_jwt_dbapi/credentials/jwt_tip.py": [
+        "tests/test_pep249.py::test_refusing_a_bad_parameter_does_not_load_the_aws_sdk",
         "tests/test_readme.py::test_parameter_table_matches_the_catalogue",
         "tests/e2e/test_hostile_input.py::test_jwt_tip_frames_show_no_secret_of_the_chain",
         "tests/e2e/test_connect_jwt_tip.py",

@@ -95,7 +95,23 @@ def test_import_does_not_load_heavy_packages() -> None:
     assert output.strip() == "[]"
 
 
-def test_refusing_a_bad_parameter_does_not_load_the_aws_sdk() -> None:
+@pytest.mark.parametrize(
+    ("arguments", "parameter"),
+    [
+        (
+            "CredentialsProvider='JWT', Region='us-east-1', JwtWebIdentityToken='opaque-token', JwtRoleArn='bad', "
+            "JwtRoleSessionName='lazy'",
+            "JwtRoleArn",
+        ),
+        (
+            "CredentialsProvider='JWT_TIP', JwtWebIdentityToken='opaque-token', JwtRoleSessionName='lazy', "
+            "WorkGroupArn='arn:aws:athena:us-east-1:123456789012:workgroup/primary', ApplicationRoleArn='bad'",
+            "ApplicationRoleArn",
+        ),
+    ],
+    ids=["JWT", "JWT_TIP"],
+)
+def test_refusing_a_bad_parameter_does_not_load_the_aws_sdk(arguments: str, parameter: str) -> None:
     """Bad input fails fast: a connect refused for a bad parameter (after loading the credentials provider, its
     token source and the credentials cache) loads no botocore; the first real connection does."""
     import subprocess
@@ -104,14 +120,13 @@ def test_refusing_a_bad_parameter_does_not_load_the_aws_sdk() -> None:
         "import sys, athena_jwt_dbapi as db\n"
         "db.clear_credentials_cache()\n"
         "try:\n"
-        "    db.connect(CredentialsProvider='JWT', Region='us-east-1', JwtWebIdentityToken='opaque-token', "
-        "JwtRoleArn='bad', JwtRoleSessionName='lazy')\n"
+        f"    db.connect({arguments})\n"
         "except db.ParameterError as error:\n"
         "    print(error.parameter)\n"
         "print(sorted(m for m in sys.modules if m.startswith(('botocore', 'boto3'))))"
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert output.split() == ["JwtRoleArn", "[]"]
+    assert output.split() == [parameter, "[]"]
 
 
 def test_the_lazy_connection_class_is_the_real_one() -> None:

@@ -106,8 +106,10 @@ def _opaque(size: int) -> str:
 class IdentityCenter:
     """One Identity Center instance: applications, their tags, and the identity contexts it issued.
 
-    Knobs: :attr:`token_lifetime` (seconds the tokens and contexts of the next exchanges live) and
-    :meth:`expire_contexts`. :attr:`issued` lists every exchange's result, in order.
+    Knobs: :attr:`token_lifetime` (seconds the tokens and contexts of the next exchanges live),
+    :attr:`report_lifetime` (False: answers leave out ``expiresIn``, which AWS's API marks optional),
+    :attr:`id_token_claims` (claims that replace the idToken's own, ``None`` removing one: an application
+    that is not set up for trusted identity propagation), :meth:`fail_next` and :meth:`expire_contexts`. :attr:`issued` lists every exchange's result, in order.
     """
 
     def __init__(
@@ -126,6 +128,9 @@ class IdentityCenter:
         self.instance_arn = f"arn:aws:sso:::instance/{self.instance_id}"
         self.identity_store_id = "d-" + secrets.token_hex(5)
         self.token_lifetime = DEFAULT_TOKEN_LIFETIME
+        self.report_lifetime = True
+        self.id_token_claims: dict[str, Any] = {}
+        self._failures: list[str] = []
         self.issued: list[IssuedContext] = []
         self._lock = threading.Lock()
         self._applications: dict[str, Application] = {}
@@ -186,10 +191,21 @@ class IdentityCenter:
             for assertion, issued in self._contexts.items():
                 self._contexts[assertion] = dataclasses.replace(issued, expiration=min(issued.expiration, now))
 
+    def fail_next(self, times: int = 1, code: str = "AccessDeniedException") -> None:
+        """The next ``times`` CreateTokenWithIAM calls fail with ``code`` (one of sso-oidc's OAuth errors)."""
+        if code not in _OAUTH_ERRORS:
+            raise ValueError(f"sso-oidc has no error {code!r}; it has {sorted(_OAUTH_ERRORS)}")
+        with self._lock:
+            self._failures.extend([code] * times)
+
     # --- CreateTokenWithIAM -------------------------------------------------------------------------
 
     def create_token_with_iam(self, body: Mapping[str, Any], caller: IssuedCredentials) -> dict[str, Any]:
         """The JWT-bearer grant of CreateTokenWithIAM, for a request signed by ``caller``."""
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+        if failure is not None:
+            raise oauth_error(failure, f"Failed on request ({failure}, a fault the test asked for).")
         client_id = body.get("clientId")
         grant_type = body.get("grantType")
         if not isinstance(client_id, str) or not isinstance(grant_type, str):
@@ -276,6 +292,11 @@ class IdentityCenter:
             "aws:credential_id": secrets.token_hex(16),
             "username": user,
         }
+        for name, value in self.id_token_claims.items():
+            if value is None:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
         id_token = jwt.encode(claims, self._signing_key(), algorithm="RS256", headers={"kid": self.instance_id})
         issued = IssuedContext(
             assertion, user, application.arn, expiration, id_token, access_token, caller.assumed_role_arn
@@ -283,7 +304,7 @@ class IdentityCenter:
         with self._lock:
             self._contexts[assertion] = issued
             self.issued.append(issued)
-        return {
+        answer = {
             "accessToken": access_token,
             "tokenType": "Bearer",
             "expiresIn": lifetime,
@@ -292,6 +313,9 @@ class IdentityCenter:
             "scope": ["openid", "aws", IDENTITY_CONTEXT_CLAIM],
             "awsAdditionalDetails": {"identityContext": assertion},
         }
+        if not self.report_lifetime:
+            del answer["expiresIn"]
+        return answer
 
     def _signing_key(self) -> rsa.RSAPrivateKey:
         with self._lock:

@@ -409,12 +409,18 @@ WORKGROUP_ARN = "arn:aws:athena:us-east-1:123456789012:workgroup/identity-center
         ({"CustomerIdcApplicationArn": "apl-1"}, "CustomerIdcApplicationArn", "an IAM Identity Center application ARN"),
         ({"RoleSessionDuration": 7200}, "RoleSessionDuration", "It must be at most 3600: the access role is assumed"),
         ({"WorkGroup": "primary"}, "WorkGroup", "is not the workgroup WorkGroupArn names (identity-center)"),
+        ({"WorkGroup": "analytics"}, "WorkGroup", "is not the workgroup WorkGroupArn names (identity-center)"),
         ({"Region": "eu-west-1"}, "Region", "is not the region of WorkGroupArn (us-east-1)"),
         ({"Region": "us-west-2"}, "Region", "is not the region of WorkGroupArn (us-east-1)"),
         (
             {"AccessRoleArn": "arn:aws-cn:iam::123456789012:role/access"},
             "AccessRoleArn",
             "is in partition aws-cn, WorkGroupArn in aws",
+        ),
+        (
+            {"WorkGroupArn": "arn:aws-cn:athena:cn-north-1:123456789012:workgroup/identity-center", "Region": None},
+            "ApplicationRoleArn",
+            "is in partition aws, WorkGroupArn in aws-cn",
         ),
     ],
 )
@@ -475,6 +481,48 @@ def test_an_identity_context_is_remembered_a_little_less_than_it_lives(
     assert exchanges(local_athena, mark) == 2
 
 
+def test_an_identity_context_without_a_lifetime_is_not_remembered(
+    local_athena: LocalAthena, tip: TrustedIdentityPropagation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """expiresIn is optional in AWS's API: an answer without it gives no lifetime to trust, so nothing is kept."""
+    MonotonicClock(monkeypatch)
+    local_athena.identity_center.report_lifetime = False
+    try:
+        provider = db.resolve_parameters(**tip_parameters(local_athena, local_athena.mint_token(jti=None))).provider
+        mark = local_athena.journal.mark()
+        provider.fetch()
+        provider.fetch()
+    finally:
+        local_athena.identity_center.report_lifetime = True
+    assert exchanges(local_athena, mark) == 2
+
+
+def test_a_context_refused_again_after_a_fresh_exchange_fails_the_chain(
+    local_athena: LocalAthena, tip: TrustedIdentityPropagation
+) -> None:
+    """A remembered context STS refuses is exchanged again once; when STS refuses the new one too, that is the
+    answer (a CredentialsError), not another round."""
+    from athena_jwt_dbapi.local.errors import ServiceError
+    from athena_jwt_dbapi.local.identity_center import IDENTITY_CENTER_CONTEXT_PROVIDER
+
+    def refuse(assertion: str, now: Any) -> str:
+        raise ServiceError("InvalidContextAssertion", "The context assertion provided has expired.", 400)
+
+    provider = db.resolve_parameters(**tip_parameters(local_athena, local_athena.mint_token(jti=None))).provider
+    provider.fetch()
+    mark = local_athena.journal.mark()
+    local_athena.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, refuse)
+    try:
+        with pytest.raises(db.CredentialsError) as info:
+            provider.fetch()
+    finally:
+        original = local_athena.identity_center.verify_context
+        local_athena.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, original)
+    assert info.value.code == "InvalidContextAssertion"
+    assert exchanges(local_athena, mark) == 1
+    assert [op for op in local_athena.journal.operations(mark) if op == ASSUME] == [ASSUME, ASSUME]
+
+
 def test_only_a_refused_context_is_exchanged_again(local_athena: LocalAthena, tip: TrustedIdentityPropagation) -> None:
     """A remembered context that STS refuses for another reason fails the chain as it is: exchanging the token
     again could not help, and would spend a single-use token."""
@@ -515,10 +563,21 @@ def test_a_remembered_context_the_access_role_refuses_is_not_exchanged_again(
     assert info.value.code == "AccessDenied" and exchanges(local_athena, mark) == 0
 
 
+@pytest.mark.parametrize("code", ["AccessDeniedException", "UnsupportedGrantTypeException"])
 def test_an_exchange_refused_for_another_reason_gets_no_jwt_hint(
-    local_athena: LocalAthena, tip: TrustedIdentityPropagation
+    local_athena: LocalAthena, tip: TrustedIdentityPropagation, code: str
 ) -> None:
     """The hint about issuers, audiences and spent jti belongs to InvalidGrantException only."""
+    local_athena.identity_center.fail_next(1, code)
+    with pytest.raises(db.CredentialsError) as info:
+        db.connect(**tip_parameters(local_athena), ConnectionTest=False)
+    assert info.value.code == code
+    assert str(info.value).endswith(f"was refused: {code}: Failed on request ({code}, a fault the test asked for).")
+
+
+def test_an_unknown_application_is_refused_without_the_jwt_hint(
+    local_athena: LocalAthena, tip: TrustedIdentityPropagation
+) -> None:
     unknown = tip.application_arn.rsplit("/", 1)[0] + "/apl-0000000000000000"
     with pytest.raises(db.CredentialsError) as info:
         db.connect(
@@ -527,6 +586,28 @@ def test_an_exchange_refused_for_another_reason_gets_no_jwt_hint(
         )
     assert info.value.code == "InvalidClientException"
     assert str(info.value).endswith("was refused: InvalidClientException: Invalid client: no such application.")
+
+
+@pytest.mark.parametrize("claim", [None, "", 42], ids=["missing", "empty", "not-a-string"])
+def test_an_answer_without_an_identity_context(
+    local_athena: LocalAthena, tip: TrustedIdentityPropagation, claim: Any
+) -> None:
+    """An idToken without a usable sts:identity_context (an application not set up for trusted identity
+    propagation) stops the chain there, saying so; STS is not asked with an empty or odd assertion."""
+    local_athena.identity_center.id_token_claims = {"sts:identity_context": claim}
+    mark = local_athena.journal.mark()
+    try:
+        with pytest.raises(db.CredentialsError) as info:
+            db.connect(**tip_parameters(local_athena), ConnectionTest=False)
+    finally:
+        local_athena.identity_center.id_token_claims = {}
+    assert str(info.value) == (
+        f"CreateTokenWithIAM for IAM Identity Center application {tip.application_arn} (signed as application role "
+        f"{tip.application_role_arn}) answered without an identity context (no sts:identity_context claim in its "
+        "idToken)."
+    )
+    assert info.value.role_arn == tip.application_role_arn
+    assert ASSUME not in local_athena.journal.operations(mark)
 
 
 def test_a_long_bad_tag_is_quoted_cut_at_200_characters(local_athena: LocalAthena) -> None:

@@ -280,3 +280,10 @@ def test_assume_role_refusals(
     assert error_of(info)[0] == code
     assert words in error_of(info)[1]
     assert context not in str(info.value.response)
+
+
+def test_only_sso_oidc_errors_can_be_scheduled() -> None:
+    from athena_jwt_dbapi.local.identity_center import IdentityCenter
+
+    with pytest.raises(ValueError, match=r"sso-oidc has no error 'ThrottlingException'; it has \['AccessDenied"):
+        IdentityCenter(region="us-east-1").fail_next(1, "ThrottlingException")
