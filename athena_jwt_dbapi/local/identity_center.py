@@ -109,7 +109,8 @@ class IdentityCenter:
     Knobs: :attr:`token_lifetime` (seconds the tokens and contexts of the next exchanges live),
     :attr:`report_lifetime` (False: answers leave out ``expiresIn``, which AWS's API marks optional),
     :attr:`id_token_claims` (claims that replace the idToken's own, ``None`` removing one: an application
-    that is not set up for trusted identity propagation), :meth:`fail_next` and :meth:`expire_contexts`. :attr:`issued` lists every exchange's result, in order.
+    that is not set up for trusted identity propagation), :meth:`fail_next` and :meth:`expire_contexts`.
+    :attr:`issued` lists every exchange's result, in order.
     """
 
     def __init__(
