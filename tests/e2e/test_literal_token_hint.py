@@ -54,3 +54,12 @@ def test_an_expired_token_from_a_file_gets_no_renewal_hint(local_athena: LocalAt
     error = _refusal(local_athena, JwtWebIdentityToken=None, JwtWebIdentityTokenFile=str(token_file))
     assert error.code == "ExpiredTokenException"
     assert HINT not in str(error)
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "RegionDisabledException"])
+def test_other_refusals_of_a_literal_token_get_no_renewal_hint(local_athena: LocalAthena, code: str) -> None:
+    """Codes on either side of ExpiredTokenException: only that one code is about renewal."""
+    local_athena.fail_sts(1, code)
+    error = _refusal(local_athena)
+    assert error.code == code
+    assert HINT not in str(error)
