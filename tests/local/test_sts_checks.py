@@ -820,3 +820,11 @@ def test_the_service_is_called_by_parameter_names(sts: Sts) -> None:
     assert claims["sub"] == "local-alice" and creds.expiration == datetime(2020, 3, 1, 13, 0, tzinfo=timezone.utc)
     with pytest.raises(TypeError):
         StsService(store, [sts.role], [sts.issuer.base_url])  # type: ignore[call-arg]
+
+
+def test_a_role_arn_of_2048_characters_passes_validation(sts: Sts) -> None:
+    """The longest ARN STS's model allows is not a ValidationError: STS goes on and finds no such role."""
+    role_arn = "arn:aws:iam::123456789012:role/" + "r" * 2017
+    assert len(role_arn) == 2048
+    reply = sts.assume(sts.mint(), RoleArn=role_arn)
+    refused(reply, "AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
