@@ -726,3 +726,20 @@ def test_a_jdbc_url_with_jwt_tip(local_athena: LocalAthena, tip: TrustedIdentity
         access_key = conn.session.get_credentials().get_frozen_credentials().access_key
     issued = local_athena.credentials.lookup(access_key)
     assert issued is not None and issued.identity == "jo"
+
+
+def test_workgroup_arn_length_bounds(local_athena: LocalAthena, tip: TrustedIdentityPropagation) -> None:
+    """WorkGroupArn takes Athena's 2048 characters at most; the length is checked before the ARN's pattern."""
+
+    def arn_of_length(length: int) -> str:
+        shell = "arn:aws:athena::123456789012:workgroup/wg"
+        return f"arn:aws:athena:{'a' * (length - len(shell))}:123456789012:workgroup/wg"
+
+    parameters = tip_parameters(local_athena, Region=None)
+    with pytest.raises(db.ParameterError) as info:
+        db.resolve_parameters(**{**parameters, "WorkGroupArn": arn_of_length(2049)})
+    assert info.value.parameter == "WorkGroupArn" and "2048" in str(info.value)
+    try:
+        db.resolve_parameters(**{**parameters, "WorkGroupArn": arn_of_length(2048)})
+    except db.ParameterError as error:
+        assert error.parameter != "WorkGroupArn", str(error)

@@ -689,6 +689,10 @@ def test_only_rsa_signing_keys_count(sts: Sts, idp: FakeIdp) -> None:
     no_use = {k: v for k, v in idp.issuer.public_jwk().items() if k != "use"}  # "use" defaults to signing
     idp.documents["/keys"] = {"keys": [no_use]}
     assert accepted(sts.assume(_mint(idp, sts)))
+    symmetric = {"kty": "oct", "kid": idp.issuer.kid, "k": "c2VjcmV0", "use": "sig"}  # skipped, not an error
+    idp.documents["/keys"] = {"keys": [symmetric, idp.issuer.public_jwk()]}
+    sts.service.jwks.clear()  # the keys above are cached: fetch the new set
+    assert accepted(sts.assume(_mint(idp, sts)))
 
 
 @pytest.mark.parametrize("problem", ["no-discovery", "no-jwks-uri", "discovery-not-an-object", "no-jwks", "bad-key"])
@@ -828,3 +832,8 @@ def test_a_role_arn_of_2048_characters_passes_validation(sts: Sts) -> None:
     assert len(role_arn) == 2048
     reply = sts.assume(sts.mint(), RoleArn=role_arn)
     refused(reply, "AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+
+
+def test_a_new_sts_has_counted_no_call(sts: Sts) -> None:
+    """The count starts at zero (test_the_response_document checks that each call adds one)."""
+    assert StsService(CredentialStore(clock=Clock()), [sts.role]).call_count == 0
