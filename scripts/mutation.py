@@ -1,6 +1,6 @@
 """Mutation testing of the security- and correctness-critical modules, with cosmic-ray.
 
-    python scripts/mutation.py                 # every module below (about an hour on 2 CPUs)
+    python scripts/mutation.py                 # every module below (about 1¾ hours on 2 CPUs)
     python scripts/mutation.py redaction sts   # only the modules whose path contains one of these words
     python scripts/mutation.py --list          # the modules, their test selections, nothing run
 
