@@ -25,3 +25,18 @@ def hermetic_aws_environment(
     clear_credentials_cache()
     yield
     clear_credentials_cache()
+
+
+@pytest.fixture(autouse=True)
+def secrets_registered_by_a_test_are_forgotten_after_it() -> Iterator[None]:
+    """The secret registry is process-wide by design. Property tests register generated values as secrets
+    (any text of four characters or more, such as "then"); left registered, they would mask that text inside
+    the messages later tests compare ("https://a***a.example.com")."""
+    from athena_jwt_dbapi import redaction
+
+    registry = redaction._registry
+    with registry._lock:
+        saved = (dict(registry._values), registry._ordered)
+    yield
+    with registry._lock:
+        registry._values, registry._ordered = saved
