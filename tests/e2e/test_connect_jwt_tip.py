@@ -497,28 +497,37 @@ def test_an_identity_context_without_a_lifetime_is_not_remembered(
     assert exchanges(local_athena, mark) == 2
 
 
+def refused_second_chain(stack: LocalAthena, code: str, message: str) -> tuple[db.CredentialsError, int]:
+    """A provider's first chain succeeds and remembers its identity context; then STS's Identity Center
+    context provider refuses every assertion with ``code`` and the second chain runs. Its error, and the mark
+    before it in the journal."""
+    from athena_jwt_dbapi.local.errors import ServiceError
+    from athena_jwt_dbapi.local.identity_center import IDENTITY_CENTER_CONTEXT_PROVIDER
+
+    def refuse(assertion: str, now: Any) -> str:
+        raise ServiceError(code, message, 400)
+
+    provider = db.resolve_parameters(**tip_parameters(stack, stack.mint_token(jti=None))).provider
+    provider.fetch()
+    mark = stack.journal.mark()
+    stack.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, refuse)
+    try:
+        with pytest.raises(db.CredentialsError) as info:
+            provider.fetch()
+    finally:
+        stack.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, stack.identity_center.verify_context)
+    return info.value, mark
+
+
 def test_a_context_refused_again_after_a_fresh_exchange_fails_the_chain(
     local_athena: LocalAthena, tip: TrustedIdentityPropagation
 ) -> None:
     """A remembered context STS refuses is exchanged again once; when STS refuses the new one too, that is the
     answer (a CredentialsError), not another round."""
-    from athena_jwt_dbapi.local.errors import ServiceError
-    from athena_jwt_dbapi.local.identity_center import IDENTITY_CENTER_CONTEXT_PROVIDER
-
-    def refuse(assertion: str, now: Any) -> str:
-        raise ServiceError("InvalidContextAssertion", "The context assertion provided has expired.", 400)
-
-    provider = db.resolve_parameters(**tip_parameters(local_athena, local_athena.mint_token(jti=None))).provider
-    provider.fetch()
-    mark = local_athena.journal.mark()
-    local_athena.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, refuse)
-    try:
-        with pytest.raises(db.CredentialsError) as info:
-            provider.fetch()
-    finally:
-        original = local_athena.identity_center.verify_context
-        local_athena.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, original)
-    assert info.value.code == "InvalidContextAssertion"
+    error, mark = refused_second_chain(
+        local_athena, "InvalidContextAssertion", "The context assertion provided has expired."
+    )
+    assert error.code == "InvalidContextAssertion"
     assert exchanges(local_athena, mark) == 1
     assert [op for op in local_athena.journal.operations(mark) if op == ASSUME] == [ASSUME, ASSUME]
 
@@ -526,23 +535,8 @@ def test_a_context_refused_again_after_a_fresh_exchange_fails_the_chain(
 def test_only_a_refused_context_is_exchanged_again(local_athena: LocalAthena, tip: TrustedIdentityPropagation) -> None:
     """A remembered context that STS refuses for another reason fails the chain as it is: exchanging the token
     again could not help, and would spend a single-use token."""
-    from athena_jwt_dbapi.local.errors import ServiceError
-    from athena_jwt_dbapi.local.identity_center import IDENTITY_CENTER_CONTEXT_PROVIDER
-
-    def refuse(assertion: str, now: Any) -> str:
-        raise ServiceError("ValidationError", "The context provider is unavailable.", 400)
-
-    provider = db.resolve_parameters(**tip_parameters(local_athena, local_athena.mint_token(jti=None))).provider
-    provider.fetch()
-    mark = local_athena.journal.mark()
-    local_athena.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, refuse)
-    try:
-        with pytest.raises(db.CredentialsError) as info:
-            provider.fetch()
-    finally:
-        original = local_athena.identity_center.verify_context
-        local_athena.sts.add_context_provider(IDENTITY_CENTER_CONTEXT_PROVIDER, original)
-    assert info.value.code == "ValidationError"
+    error, mark = refused_second_chain(local_athena, "ValidationError", "The context provider is unavailable.")
+    assert error.code == "ValidationError"
     assert exchanges(local_athena, mark) == 0
     assert [op for op in local_athena.journal.operations(mark) if op == ASSUME] == [ASSUME]
 
